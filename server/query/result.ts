@@ -1,0 +1,50 @@
+/**
+ * The answer to a cube query, in long format. This is the one shape every
+ * output format (JSON, CSV, XLSX) is produced from.
+ */
+
+export type Format = 'euro' | 'integer' | 'decimal' | 'percent' | 'text';
+
+export interface Label {
+  it: string;
+  en?: string;
+}
+
+export interface ResultColumn {
+  name: string;
+  kind: 'dimension' | 'measure';
+  /** For dimensions: laid out down the rows or across the columns of a crosstab. */
+  axis?: 'rows' | 'columns';
+  label: Label;
+  format: Format;
+  /** What the figure counts (measures) or means (dimensions). */
+  definition?: string;
+  /** Key type of a dimension's members. */
+  type?: 'integer' | 'string';
+}
+
+/** A dimension cell holds a member key (null in rows that roll it up); a measure cell a number (null when undefined, e.g. a ratio over 0). */
+export type Cell = string | number | null;
+
+export interface ResultRow {
+  [column: string]: Cell | string[] | undefined;
+  /** Present on subtotal / total rows: the dimensions this row rolls up. */
+  rollup?: string[];
+}
+
+export interface QueryResult {
+  cube: string;
+  cubeLabel: Label;
+  columns: ResultColumn[];
+  rows: ResultRow[];
+  /** Member labels of the keys that appear in `rows`, per dimension: labels.regione['01'] = { it: 'Piemonte' }. */
+  labels: Record<string, Record<string, Label>>;
+  /** Human-readable description of the filters applied, one line each (Italian), for captions. */
+  filters: string[];
+  /** When the data were last loaded (ISO 8601). */
+  dataDate: string;
+  /** True when the data set is generated demo data. */
+  demo: boolean;
+  /** True when `limit` cut the result. */
+  truncated: boolean;
+}
