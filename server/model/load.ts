@@ -1,0 +1,296 @@
+/**
+ * Loads `cubes/*.yaml` into the typed model. Runs in phases (parse -> validate
+ * shape -> resolve references) and collects every error before failing, each
+ * with file, line, column, the path inside the document and what was expected.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import type { Label } from '../query/result.ts';
+import { ModelFileSchema, type CubeFile, type DimensionFile, type MeasureFile, type ModelFile } from './schema.ts';
+import type { Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model } from './types.ts';
+
+export interface ModelIssue {
+  file: string;
+  line: number;
+  column: number;
+  path: (string | number)[];
+  message: string;
+}
+
+export class ModelError extends Error {
+  constructor(readonly issues: ModelIssue[]) {
+    super(`invalid cube model:\n${issues.map(formatIssue).join('\n')}`);
+    this.name = 'ModelError';
+  }
+}
+
+export function formatIssue(issue: ModelIssue): string {
+  const where = issue.path.length ? ` (${issue.path.join(' -> ')})` : '';
+  return `${issue.file}:${issue.line}:${issue.column}${where}: ${issue.message}`;
+}
+
+interface ParsedFile {
+  file: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+}
+
+/** A source of model files: a directory on disk, or name -> text (tests, admin previews). */
+export type ModelSource = { dir: string } | { files: Record<string, string> };
+
+export function loadModel(source: ModelSource): Model {
+  const texts = 'dir' in source ? readDir(source.dir) : source.files;
+  const issues: ModelIssue[] = [];
+  const parsed: { file: ParsedFile; value: ModelFile }[] = [];
+
+  for (const [file, text] of Object.entries(texts)) {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    const pf: ParsedFile = { file, doc, lines };
+    if (doc.errors.length) {
+      for (const e of doc.errors) {
+        const pos = lines.linePos(e.pos[0]);
+        issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML: ${e.message.split('\n')[0]}` });
+      }
+      continue;
+    }
+    const result = ModelFileSchema.safeParse(doc.toJS());
+    if (!result.success) {
+      for (const zi of result.error.issues) issues.push(issueAt(pf, zi.path as (string | number)[], describeZodIssue(zi)));
+      continue;
+    }
+    parsed.push({ file: pf, value: result.data });
+  }
+  if (issues.length) throw new ModelError(issues);
+
+  const shared = new Map<string, { def: DimensionFile; at: ParsedFile }>();
+  for (const { file, value } of parsed) {
+    if (value.kind !== 'dimensions') continue;
+    for (const [name, def] of Object.entries(value.dimensions)) {
+      if (shared.has(name)) issues.push(issueAt(file, ['dimensions', name], `shared dimension "${name}" is defined twice (also in ${shared.get(name)!.at.file})`));
+      else shared.set(name, { def, at: file });
+    }
+  }
+
+  const cubes = new Map<string, Cube>();
+  const cubeFiles = new Map<string, ParsedFile>();
+  for (const { file, value } of parsed) {
+    if (value.kind !== 'cube') continue;
+    if (cubes.has(value.name)) {
+      issues.push(issueAt(file, ['name'], `cube "${value.name}" is defined twice (also in ${cubes.get(value.name)!.file})`));
+      continue;
+    }
+    const cube = resolveCube(value, file, shared, issues);
+    cubes.set(cube.name, cube);
+    cubeFiles.set(cube.name, file);
+  }
+  // Cross-cube references can only be checked once every cube is known.
+  for (const cube of cubes.values()) {
+    for (const m of cube.measures.values()) {
+      if (m.kind !== 'ratio' || !m.denominator.cube) continue;
+      const other = cubes.get(m.denominator.cube);
+      const at: (string | number)[] = ['measures', m.name, 'denominator'];
+      if (!other) issues.push(issueAt(cubeFiles.get(cube.name)!, at, `unknown cube "${m.denominator.cube}"; known cubes: ${[...cubes.keys()].join(', ')}`));
+      else if (!other.measures.has(m.denominator.measure))
+        issues.push(issueAt(cubeFiles.get(cube.name)!, at, `cube "${other.name}" has no measure "${m.denominator.measure}"; it has: ${[...other.measures.keys()].join(', ')}`));
+      else if (other.measures.get(m.denominator.measure)!.kind === 'ratio')
+        issues.push(issueAt(cubeFiles.get(cube.name)!, at, `the denominator must be a sum, count or distinct count, not a ratio`));
+    }
+  }
+  if (issues.length) throw new ModelError(issues);
+  return { cubes };
+}
+
+function readDir(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of readdirSync(dir).sort()) {
+    if (!/\.ya?ml$/.test(name)) continue;
+    const path = join(dir, name);
+    out[relative(process.cwd(), path) || path] = readFileSync(path, 'utf8');
+  }
+  return out;
+}
+
+function issueAt(file: ParsedFile, path: (string | number)[], message: string): ModelIssue {
+  // Walk up the path until a node with a position exists (a missing key points at its parent).
+  for (let depth = path.length; depth >= 0; depth--) {
+    const sub = path.slice(0, depth);
+    const node = sub.length ? file.doc.getIn(sub, true) : file.doc.contents;
+    let offset: number | undefined;
+    if (isNode(node) && node.range) offset = node.range[0];
+    if (offset === undefined && sub.length) {
+      // Keys of maps carry the position when the value is absent or a scalar without range.
+      const parent = sub.length > 1 ? file.doc.getIn(sub.slice(0, -1), true) : file.doc.contents;
+      const pair = isNode(parent) && 'items' in parent ? (parent.items as { key?: unknown }[]).find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === sub[sub.length - 1]) : undefined;
+      if (pair && isNode(pair.key) && pair.key.range) offset = pair.key.range[0];
+    }
+    if (offset !== undefined) {
+      const pos = file.lines.linePos(offset);
+      return { file: file.file, line: pos.line, column: pos.col, path, message };
+    }
+  }
+  return { file: file.file, line: 1, column: 1, path, message };
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue): string {
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    case 'invalid_union':
+      return `expected one of the allowed forms: ${issue.message}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    default:
+      return issue.message;
+  }
+}
+
+function label(l: string | Label | undefined, fallback: string): Label {
+  if (l === undefined) return { it: fallback };
+  return typeof l === 'string' ? { it: l } : l;
+}
+
+function resolveCube(file: CubeFile, at: ParsedFile, shared: Map<string, { def: DimensionFile }>, issues: ModelIssue[]): Cube {
+  const dimensions = new Map<string, Dimension>();
+  for (const [name, raw] of Object.entries(file.dimensions)) {
+    const path = ['dimensions', name];
+    let def: DimensionFile = raw;
+    if (raw.use) {
+      const base = shared.get(raw.use);
+      if (!base) {
+        issues.push(issueAt(at, [...path, 'use'], `unknown shared dimension "${raw.use}"; known: ${[...shared.keys()].join(', ') || '(none)'}`));
+        continue;
+      }
+      def = mergeDimension(base.def, raw);
+    }
+    const dim = resolveDimension(name, def, at, path, issues);
+    if (dim) dimensions.set(name, dim);
+  }
+
+  const hierarchies = new Map<string, Hierarchy>();
+  for (const [name, h] of Object.entries(file.hierarchies ?? {})) {
+    h.levels.forEach((level, i) => {
+      const d = dimensions.get(level);
+      if (!d) {
+        if (!(level in file.dimensions)) issues.push(issueAt(at, ['hierarchies', name, 'levels', i], `unknown dimension "${level}"`));
+        return;
+      }
+      dimensions.set(level, { ...d, hierarchy: { name, level: i } });
+    });
+    hierarchies.set(name, { name, label: label(h.label, name), levels: h.levels });
+  }
+
+  const measures = new Map<string, Measure>();
+  for (const [name, m] of Object.entries(file.measures)) {
+    const measure = resolveMeasure(name, m, file, dimensions, at, issues);
+    if (measure) measures.set(name, measure);
+  }
+
+  return {
+    name: file.name,
+    label: label(file.label, file.name),
+    description: file.description,
+    table: file.table,
+    source: file.source,
+    hidden: file.hidden ?? false,
+    file: at.file,
+    dimensions,
+    hierarchies,
+    measures,
+  };
+}
+
+function mergeDimension(base: DimensionFile, local: DimensionFile): DimensionFile {
+  const merged: DimensionFile = { ...base, ...local };
+  // A local column / expression / bands replaces the shared way of computing the key, keeping shared labels and ranges.
+  if (local.column && base.bands) merged.bands = { ...base.bands, of: local.column }, delete merged.column;
+  delete merged.use;
+  return merged;
+}
+
+function resolveDimension(name: string, def: DimensionFile, at: ParsedFile, path: (string | number)[], issues: ModelIssue[]): Dimension | undefined {
+  const ways = [def.column, def.expression, def.bands].filter((x) => x !== undefined).length;
+  if (ways !== 1) {
+    issues.push(issueAt(at, path, `a dimension needs exactly one of "column", "expression" or "bands" (found ${ways})`));
+    return undefined;
+  }
+  let key: KeyExpression;
+  let members: MemberSource;
+  if (def.bands) {
+    const ranges: Band[] = def.bands.ranges.map((r) => ({ key: r.key, label: label(r.label, r.key), from: r.from, to: r.to }));
+    const problem = checkBands(ranges);
+    if (problem) issues.push(issueAt(at, [...path, 'bands', 'ranges'], problem));
+    key = { kind: 'bands', column: def.bands.of, ranges, missing: def.bands.missing && { key: def.bands.missing.key, label: label(def.bands.missing.label, def.bands.missing.key) } };
+    members = { kind: 'bands' };
+    if (def.members) issues.push(issueAt(at, [...path, 'members'], 'banded dimensions take their members from the bands; remove "members"'));
+    if (def.type === 'integer') issues.push(issueAt(at, [...path, 'type'], 'band keys are strings; remove "type" or set it to string'));
+  } else {
+    key = def.column ? { kind: 'column', column: def.column } : { kind: 'expression', sql: def.expression! };
+    if (!def.members) members = { kind: 'distinct' };
+    else if (Array.isArray(def.members)) {
+      members = { kind: 'inline', members: def.members.map((m) => ({ key: m.key, label: label(m.label, String(m.key)), description: m.description })) };
+      const type = def.type ?? 'string';
+      def.members.forEach((m, i) => {
+        if ((type === 'integer') !== (typeof m.key === 'number'))
+          issues.push(issueAt(at, [...path, 'members', i, 'key'], `member key ${JSON.stringify(m.key)} is not of the dimension type (${type})`));
+      });
+    } else members = { kind: 'table', ...def.members };
+  }
+  return {
+    name,
+    label: label(def.label, name),
+    description: def.description,
+    key,
+    type: def.bands ? 'string' : (def.type ?? 'string'),
+    ordered: def.bands ? true : (def.ordered ?? false),
+    members,
+    provenance: def.provenance ?? 'reale',
+  };
+}
+
+function checkBands(ranges: Band[]): string | undefined {
+  const keys = new Set<string>();
+  for (let i = 0; i < ranges.length; i++) {
+    const r = ranges[i];
+    if (keys.has(r.key)) return `band key "${r.key}" is used twice`;
+    keys.add(r.key);
+    if (i < ranges.length - 1 && r.to === undefined) return `band "${r.key}" needs "to" (only the last band may be open-ended)`;
+    if (i > 0 && r.from === undefined) return `band "${r.key}" needs "from" (only the first band may be open-ended)`;
+    if (r.from !== undefined && r.to !== undefined && r.from > r.to) return `band "${r.key}" has from > to`;
+    if (i > 0 && ranges[i - 1].to !== undefined && r.from !== undefined && r.from <= ranges[i - 1].to!)
+      return `band "${r.key}" overlaps the previous band (from ${r.from} <= ${ranges[i - 1].to})`;
+  }
+  return undefined;
+}
+
+function resolveMeasure(name: string, m: MeasureFile, file: CubeFile, dimensions: Map<string, Dimension>, at: ParsedFile, issues: ModelIssue[]): Measure | undefined {
+  const path = ['measures', name];
+  const common = { name, label: label(m.label, name), definition: m.definition, format: m.format };
+  if (m.type === 'ratio') {
+    if (!m.numerator || !m.denominator) {
+      issues.push(issueAt(at, path, 'a ratio needs "numerator" and "denominator"'));
+      return undefined;
+    }
+    for (const [part, ref] of [['numerator', m.numerator], ['denominator', m.denominator]] as const) {
+      if (typeof ref !== 'string') continue;
+      const target = file.measures[ref];
+      if (!target) issues.push(issueAt(at, [...path, part], `unknown measure "${ref}"; this cube has: ${Object.keys(file.measures).join(', ')}`));
+      else if (target.type === 'ratio') issues.push(issueAt(at, [...path, part], `"${ref}" is itself a ratio; use a sum, count or distinct count`));
+    }
+    const denominator = typeof m.denominator === 'string' ? { measure: m.denominator } : { cube: m.denominator.cube, measure: m.denominator.measure };
+    return { ...common, kind: 'ratio', numerator: m.numerator, denominator, additive: false };
+  }
+  if (m.numerator || m.denominator) issues.push(issueAt(at, path, `"numerator"/"denominator" only apply to type ratio`));
+  if (m.type !== 'count' && !m.column) issues.push(issueAt(at, path, `type ${m.type} needs "column"`));
+  const where: Record<string, readonly (string | number)[]> = {};
+  for (const [dim, keys] of Object.entries(m.where ?? {})) {
+    if (!dimensions.has(dim)) {
+      if (!(dim in file.dimensions)) issues.push(issueAt(at, [...path, 'where', dim], `unknown dimension "${dim}"`));
+      continue;
+    }
+    where[dim] = keys;
+  }
+  return { ...common, kind: m.type, column: m.column, where, additive: m.type !== 'count_distinct' };
+}

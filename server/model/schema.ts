@@ -1,0 +1,111 @@
+/**
+ * The cube file format, as zod schemas. This is what admins write in `cubes/*.yaml`;
+ * `npm run cubes:schema` turns it into a JSON Schema for editors.
+ */
+import { z } from 'zod';
+
+const identifier = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'a lower-case name of letters, digits and _ starting with a letter (e.g. fascia_eta)');
+
+const columnName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a column name of letters, digits and _');
+
+export const LabelSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ it: z.string().min(1), en: z.string().min(1).optional() }),
+]);
+
+const MemberKey = z.union([z.string().min(1), z.number().int()]);
+
+export const InlineMemberSchema = z.strictObject({
+  key: MemberKey,
+  label: LabelSchema,
+  description: z.string().optional(),
+});
+
+export const TableMembersSchema = z.strictObject({
+  table: columnName.describe('table listing the members, e.g. territorio'),
+  key: columnName.describe('column of the member key'),
+  label: columnName.describe('column of the member label'),
+  parent: identifier.optional().describe('dimension whose key column (same name) links a member to its parent level'),
+});
+
+export const BandSchema = z.strictObject({
+  key: z.string().min(1),
+  label: LabelSchema,
+  from: z.number().optional().describe('lower bound, inclusive (omit for the first band)'),
+  to: z.number().optional().describe('upper bound, inclusive (omit for the last band)'),
+});
+
+export const BandsSchema = z.strictObject({
+  of: columnName.describe('numeric column the bands are computed from'),
+  ranges: z.array(BandSchema).min(1),
+  missing: z.strictObject({ key: z.string().min(1), label: LabelSchema }).optional().describe('band for NULL values'),
+});
+
+export const DimensionSchema = z.strictObject({
+  use: identifier.optional().describe('name of a shared dimension (kind: dimensions file) this one is based on'),
+  label: LabelSchema.optional(),
+  description: z.string().optional(),
+  column: columnName.optional().describe('column of the fact table holding the member key'),
+  expression: z.string().min(1).optional().describe('ClickHouse expression computing the member key (admin-written, trusted)'),
+  bands: BandsSchema.optional(),
+  type: z.enum(['integer', 'string']).optional().describe('type of the member keys (default string; bands are strings)'),
+  ordered: z.boolean().optional().describe('members have an order: range filters (gte, lte, between) allowed'),
+  members: z.union([z.array(InlineMemberSchema).min(1), TableMembersSchema]).optional(),
+  provenance: z.enum(['reale', 'plausibile']).optional().describe("'plausibile' marks code lists we had to invent"),
+});
+
+const MeasureFormat = z.enum(['euro', 'integer', 'decimal', 'percent']);
+
+const CrossCubeRef = z.strictObject({
+  cube: identifier.describe('another cube sharing dimensions with this one (e.g. popolazione)'),
+  measure: identifier,
+});
+
+export const MeasureSchema = z.strictObject({
+  label: LabelSchema,
+  definition: z.string().min(1).describe('what the figure counts, shown to users beside it'),
+  format: MeasureFormat,
+  type: z.enum(['sum', 'count', 'count_distinct', 'ratio']),
+  column: columnName.optional().describe('column aggregated by sum and count_distinct'),
+  where: z
+    .record(identifier, z.array(MemberKey).min(1))
+    .optional()
+    .describe('only rows whose dimension members are among these keys, e.g. { presa_in_carico: [1] }'),
+  numerator: identifier.optional().describe('ratio: measure of this cube'),
+  denominator: z.union([identifier, CrossCubeRef]).optional().describe('ratio: measure of this cube, or { cube, measure } over the shared dimensions'),
+});
+
+export const HierarchySchema = z.strictObject({
+  label: LabelSchema,
+  levels: z.array(identifier).min(1).describe('dimensions from the top level down'),
+});
+
+export const CubeFileSchema = z.strictObject({
+  kind: z.literal('cube'),
+  name: identifier,
+  label: LabelSchema,
+  description: z.string().optional(),
+  table: columnName.describe('fact table'),
+  source: z.string().min(1).describe('data source whose load date is this cube data date, e.g. prestazioni'),
+  hidden: z.boolean().optional().describe('not listed in GET /v1/cubes (still usable as a denominator)'),
+  dimensions: z.record(identifier, DimensionSchema),
+  hierarchies: z.record(identifier, HierarchySchema).optional(),
+  measures: z.record(identifier, MeasureSchema),
+});
+
+export const SharedDimensionsFileSchema = z.strictObject({
+  kind: z.literal('dimensions'),
+  description: z.string().optional(),
+  dimensions: z.record(identifier, DimensionSchema),
+});
+
+export const ModelFileSchema = z.discriminatedUnion('kind', [CubeFileSchema, SharedDimensionsFileSchema]);
+
+export type CubeFile = z.infer<typeof CubeFileSchema>;
+export type DimensionFile = z.infer<typeof DimensionSchema>;
+export type MeasureFile = z.infer<typeof MeasureSchema>;
+export type ModelFile = z.infer<typeof ModelFileSchema>;

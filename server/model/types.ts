@@ -1,0 +1,87 @@
+/** The validated, resolved cube model the rest of the server works with. Plain readonly data. */
+import type { Format, Label } from '../query/result.ts';
+
+export type MemberKey = string | number;
+
+export interface Band {
+  readonly key: string;
+  readonly label: Label;
+  readonly from?: number;
+  readonly to?: number;
+}
+
+export type MemberSource =
+  | { readonly kind: 'inline'; readonly members: readonly { key: MemberKey; label: Label; description?: string }[] }
+  | { readonly kind: 'table'; readonly table: string; readonly key: string; readonly label: string; readonly parent?: string }
+  | { readonly kind: 'bands' }
+  | { readonly kind: 'distinct' };
+
+/** How a dimension's member key is computed from the fact table. */
+export type KeyExpression =
+  | { readonly kind: 'column'; readonly column: string }
+  | { readonly kind: 'expression'; readonly sql: string }
+  | { readonly kind: 'bands'; readonly column: string; readonly ranges: readonly Band[]; readonly missing?: { key: string; label: Label } };
+
+export interface Dimension {
+  readonly name: string;
+  readonly label: Label;
+  readonly description?: string;
+  readonly key: KeyExpression;
+  readonly type: 'integer' | 'string';
+  readonly ordered: boolean;
+  readonly members: MemberSource;
+  readonly provenance: 'reale' | 'plausibile';
+  /** Hierarchy this dimension is a level of, if any. */
+  readonly hierarchy?: { readonly name: string; readonly level: number };
+}
+
+export type Measure =
+  | BaseMeasure
+  | RatioMeasure;
+
+interface MeasureCommon {
+  readonly name: string;
+  readonly label: Label;
+  readonly definition: string;
+  readonly format: Exclude<Format, 'text'>;
+}
+
+export interface BaseMeasure extends MeasureCommon {
+  readonly kind: 'sum' | 'count' | 'count_distinct';
+  readonly column?: string;
+  /** Dimension name -> allowed member keys. */
+  readonly where: Readonly<Record<string, readonly MemberKey[]>>;
+  /** True when rows may be added up (sum, count); false for distinct counts. */
+  readonly additive: boolean;
+}
+
+export interface RatioMeasure extends MeasureCommon {
+  readonly kind: 'ratio';
+  readonly numerator: string;
+  /** Same cube when `cube` is absent; otherwise a measure of another cube, matched on the shared dimensions. */
+  readonly denominator: { readonly cube?: string; readonly measure: string };
+  readonly additive: false;
+}
+
+export interface Hierarchy {
+  readonly name: string;
+  readonly label: Label;
+  readonly levels: readonly string[];
+}
+
+export interface Cube {
+  readonly name: string;
+  readonly label: Label;
+  readonly description?: string;
+  readonly table: string;
+  readonly source: string;
+  readonly hidden: boolean;
+  readonly file: string;
+  readonly dimensions: ReadonlyMap<string, Dimension>;
+  readonly hierarchies: ReadonlyMap<string, Hierarchy>;
+  readonly measures: ReadonlyMap<string, Measure>;
+}
+
+export interface Model {
+  readonly cubes: ReadonlyMap<string, Cube>;
+}
