@@ -1,0 +1,36 @@
+/**
+ * Every error a user can get, in one table: code, HTTP status, title. Thrown as
+ * `AppError` anywhere; the HTTP layer turns it into application/problem+json.
+ */
+export const ERRORS = {
+  INVALID_REQUEST: { status: 400, title: 'Richiesta non valida' },
+  UNKNOWN_CUBE: { status: 404, title: 'Cubo inesistente' },
+  UNKNOWN_DIMENSION: { status: 400, title: 'Dimensione inesistente' },
+  UNKNOWN_MEASURE: { status: 400, title: 'Misura inesistente' },
+  UNKNOWN_MEMBER: { status: 400, title: 'Valore inesistente per la dimensione' },
+  INVALID_MEMBER: { status: 400, title: 'Valore di tipo errato per la dimensione' },
+  NOT_ORDERED: { status: 400, title: 'Operatore di intervallo su una dimensione non ordinata' },
+  DUPLICATE_DIMENSION: { status: 400, title: 'Dimensione usata due volte' },
+  INVALID_ORDER: { status: 400, title: 'Ordinamento non valido' },
+  NOT_ACCEPTABLE: { status: 406, title: 'Formato di risposta non disponibile' },
+  NOT_FOUND: { status: 404, title: 'Risorsa inesistente' },
+  ENGINE_ERROR: { status: 502, title: 'Errore del motore di calcolo' },
+  INTERNAL: { status: 500, title: 'Errore interno' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    /** What went wrong and what to do about it, for a person. */
+    readonly detail: string,
+    /** Machine-readable extras (e.g. the allowed values). */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.name = 'AppError';
+    this.status = ERRORS[code].status;
+  }
+}

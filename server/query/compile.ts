@@ -1,0 +1,121 @@
+/**
+ * Plan -> ClickHouse SQL. The only place SQL text is produced from a query;
+ * every value becomes a `{pN:Type}` placeholder and is pushed to the
+ * parameters in the same step. Identifiers come only from the validated model.
+ */
+import { quoteIdentifier } from '../engine/client.ts';
+import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PredicateNode } from './plan.ts';
+
+export interface CompiledQuery {
+  readonly sql: string;
+  readonly params: Record<string, unknown>;
+}
+
+export const DIMENSION_ALIAS = (name: string) => `d_${name}`;
+export const MEASURE_ALIAS = (name: string) => `m_${name}`;
+export const GROUPING_ALIAS = '__grouping';
+
+class Compiler {
+  readonly params: Record<string, unknown> = {};
+  private n = 0;
+
+  bind(value: unknown, type: string): string {
+    const name = `p${this.n++}`;
+    this.params[name] = value;
+    return `{${name}:${type}}`;
+  }
+
+  expr(node: ExprNode): string {
+    switch (node.kind) {
+      case 'column':
+        return quoteIdentifier(node.column);
+      case 'sql':
+        return `(${node.sql})`;
+      case 'bands': {
+        const col = quoteIdentifier(node.column);
+        const parts: string[] = [];
+        if (node.missing !== undefined) parts.push(`isNull(${col})`, this.bind(node.missing, 'String'));
+        node.ranges.forEach((r, i) => {
+          if (i < node.ranges.length - 1) parts.push(`${col} <= ${numberLiteral(r.to!)}`, this.bind(r.key, 'String'));
+          else parts.push(this.bind(r.key, 'String'));
+        });
+        return parts.length === 1 ? parts[0] : `multiIf(${parts.join(', ')})`;
+      }
+    }
+  }
+
+  predicate(node: PredicateNode): string {
+    switch (node.kind) {
+      case 'in':
+        return `${this.expr(node.expr)} ${node.negate ? 'NOT IN' : 'IN'} ${this.bind(node.values, `Array(${node.type})`)}`;
+      case 'compare':
+        return `${this.expr(node.expr)} ${node.op} ${this.bind(node.value, node.type)}`;
+      case 'and':
+        return node.items.length ? `(${node.items.map((i) => this.predicate(i)).join(' AND ')})` : '1';
+      case 'or':
+        return node.items.length ? `(${node.items.map((i) => this.predicate(i)).join(' OR ')})` : '0';
+      case 'false':
+        return '0';
+    }
+  }
+}
+
+function numberLiteral(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`invalid number in model: ${n}`);
+  return String(n);
+}
+
+/** `table` maps a model table name to its qualified SQL name (the engine knows the database). */
+export function compileAggregate(plan: AggregatePlan, table: (name: string) => string): CompiledQuery {
+  const c = new Compiler();
+  const dimSql = new Map<string, string>(plan.dimensions.map((d) => [d.name, c.expr(d.expr)]));
+  const select: string[] = plan.dimensions.map((d) => `${dimSql.get(d.name)} AS ${quoteIdentifier(DIMENSION_ALIAS(d.name))}`);
+  const grouped = plan.groupingSets !== null && plan.dimensions.length > 0;
+  const aliasOf = (name: string) => quoteIdentifier(DIMENSION_ALIAS(name));
+  if (grouped) select.push(`grouping(${plan.dimensions.map((d) => aliasOf(d.name)).join(', ')}) AS ${GROUPING_ALIAS}`);
+
+  const measureSql = new Map<string, string>();
+  for (const m of plan.measures) {
+    const arg = m.arg ? c.expr(m.arg) : '';
+    const sql = m.where
+      ? `${m.aggregate}If(${arg ? `${arg}, ` : ''}${c.predicate(m.where)})`
+      : `${m.aggregate}(${arg})`;
+    measureSql.set(m.name, m.aggregate === 'sum' ? `toFloat64(${sql})` : sql);
+    select.push(`${measureSql.get(m.name)} AS ${quoteIdentifier(MEASURE_ALIAS(m.name))}`);
+  }
+  for (const r of plan.ratios) {
+    const num = measureSql.get(r.numerator)!;
+    const den = measureSql.get(r.denominator)!;
+    select.push(`if(${den} = 0, NULL, ${num} / ${den}) AS ${quoteIdentifier(MEASURE_ALIAS(r.name))}`);
+  }
+
+  let sql = `SELECT ${select.join(', ')}\nFROM ${table(plan.table)}`;
+  if (plan.where.length) sql += `\nWHERE ${plan.where.map((p) => c.predicate(p)).join(' AND ')}`;
+  if (plan.dimensions.length) {
+    if (grouped) sql += `\nGROUP BY GROUPING SETS (${plan.groupingSets!.map((s) => `(${s.map(aliasOf).join(', ')})`).join(', ')})`;
+    else sql += `\nGROUP BY ${plan.dimensions.map((d) => aliasOf(d.name)).join(', ')}`;
+  }
+
+  const order: string[] = [];
+  if (plan.order.length && grouped) order.push(`${GROUPING_ALIAS} != 0`);
+  for (const o of plan.order) {
+    const isDim = plan.dimensions.find((d) => d.name === o.by);
+    const target = isDim ? sortSql(c, isDim, aliasOf(isDim.name)) : quoteIdentifier(MEASURE_ALIAS(o.by));
+    order.push(`${target} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`);
+  }
+  for (const d of plan.dimensions) {
+    if (grouped) order.push(`grouping(${aliasOf(d.name)})`);
+    order.push(sortSql(c, d, aliasOf(d.name)));
+  }
+  if (order.length) sql += `\nORDER BY ${order.join(', ')}`;
+  if (plan.limit !== undefined) sql += `\nLIMIT ${c.bind(plan.limit, 'UInt64')}`;
+  if (plan.offset) sql += ` OFFSET ${c.bind(plan.offset, 'UInt64')}`;
+  if (grouped) sql += `\nSETTINGS group_by_use_nulls = 1`;
+  return { sql, params: c.params };
+}
+
+function sortSql(c: Compiler, d: PlanDimension, alias: string): string {
+  const s = d.sortExpr;
+  if (s.kind === 'member_order') return `indexOf(${c.bind(s.keys, `Array(${s.type as ParamType})`)}, ${alias})`;
+  return alias;
+}

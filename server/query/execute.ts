@@ -1,0 +1,190 @@
+/**
+ * The data path of a cube query: validate -> plan -> secure -> compile ->
+ * execute -> (disclosure control) -> result. Routes call `runQuery` and only
+ * format what it returns.
+ */
+import type { Engine } from '../engine/client.ts';
+import { AppError } from '../errors.ts';
+import type { Cube, Model } from '../model/types.ts';
+import type { Principal } from '../security/principal.ts';
+import { secureQuery } from '../security/scope.ts';
+import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
+import { lookupLabels } from './labels.ts';
+import type { AggregatePlan } from './plan.ts';
+import { findDimension, planQuery, type QueryPlan } from './planner.ts';
+import type { Label, QueryResult, ResultColumn, ResultRow } from './result.ts';
+import type { QuerySpec } from './spec.ts';
+
+export interface DataStatus {
+  demo: boolean;
+  /** ISO timestamp of the last load of each source. */
+  sources: Record<string, string>;
+}
+
+export interface QueryContext {
+  engine: Engine;
+  model: Model;
+  dataStatus(): Promise<DataStatus>;
+}
+
+type RawRow = Record<string, unknown>;
+
+export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
+  const plan = secureQuery(planQuery(ctx.model, cubeName, spec), principal);
+  const [mainRows, ...denominators] = await Promise.all([
+    execute(ctx.engine, plan.main),
+    ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),
+  ]);
+
+  const dims = plan.main.dimensions;
+  const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
+  let rows: ResultRow[] = (truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map((raw) => toResultRow(plan, raw));
+
+  plan.crossRatios.forEach((ratio, i) => {
+    const index = new Map<string, number>();
+    for (const raw of denominators[i]) index.set(sharedKey(ratio.sharedDimensions, toResultRow({ ...plan, main: ratio.plan }, raw, false)), Number(raw[MEASURE_ALIAS(ratio.measure)]));
+    for (const row of rows) {
+      const den = index.get(sharedKey(ratio.sharedDimensions, row));
+      const num = row[ratio.numerator] as number | null;
+      row[ratio.name] = den && num !== null ? num / den : null;
+    }
+  });
+
+  let truncated = truncatedInEngine;
+  if (plan.lateOrder) {
+    const { order, limit, offset } = plan.lateOrder;
+    rows = stableSort(rows, order);
+    truncated = rows.length > offset + limit;
+    rows = rows.slice(offset, offset + limit);
+  }
+
+  // Base measures needed only to compute a ratio are not part of the answer.
+  const outputs = new Set(plan.outputs);
+  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name)) delete row[m.name];
+
+  const cube = plan.cube;
+  const labels: Record<string, Record<string, Label>> = {};
+  const filterDims = [...new Set(spec.filters.map((f) => f.dimension))];
+  await Promise.all(
+    [...new Set([...dims.map((d) => d.name), ...filterDims])].map(async (name) => {
+      const dim = findDimension(cube, name);
+      const keys = new Set<string | number>();
+      for (const row of rows) if (row[name] !== null && row[name] !== undefined) keys.add(row[name] as string | number);
+      for (const f of spec.filters) if (f.dimension === name) for (const v of 'values' in f ? f.values : [f.value]) keys.add(v);
+      labels[name] = await lookupLabels(ctx.engine, dim, [...keys]);
+    }),
+  );
+
+  const status = await ctx.dataStatus();
+  return {
+    cube: cube.name,
+    cubeLabel: cube.label,
+    columns: resultColumns(cube, plan),
+    rows,
+    labels,
+    filters: describeFilters(cube, spec, labels),
+    dataDate: status.sources[cube.source] ?? '',
+    demo: status.demo,
+    truncated,
+  };
+}
+
+async function execute(engine: Engine, plan: AggregatePlan): Promise<RawRow[]> {
+  // Ask for one row more than the limit to know whether the answer was cut.
+  const compiled = compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table);
+  try {
+    return await engine.query<RawRow>(compiled.sql, compiled.params);
+  } catch (err) {
+    throw new AppError('ENGINE_ERROR', `Il motore di calcolo non ha potuto eseguire la query: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
+function toResultRow(plan: QueryPlan, raw: RawRow, withMeasures = true): ResultRow {
+  const row: ResultRow = {};
+  const dims = plan.main.dimensions;
+  const grouping = Number(raw[GROUPING_ALIAS] ?? 0);
+  const rollup: string[] = [];
+  dims.forEach((d, i) => {
+    // grouping(d1, …, dn) sets bit (n-1-i) when dimension i is rolled up.
+    const rolled = (grouping >> (dims.length - 1 - i)) & 1;
+    if (rolled) {
+      rollup.push(d.name);
+      row[d.name] = null;
+      return;
+    }
+    const v = raw[DIMENSION_ALIAS(d.name)];
+    const dim = plan.cube.dimensions.get(d.name);
+    row[d.name] = v === null || v === undefined ? null : dim?.type === 'integer' ? Number(v) : String(v);
+  });
+  if (withMeasures) {
+    for (const m of plan.main.measures) row[m.name] = numberOrNull(raw[MEASURE_ALIAS(m.name)], m.aggregate === 'sum');
+    for (const r of plan.main.ratios) row[r.name] = numberOrNull(raw[MEASURE_ALIAS(r.name)], false);
+  }
+  if (rollup.length) row.rollup = rollup;
+  return row;
+}
+
+function numberOrNull(v: unknown, money: boolean): number | null {
+  if (v === null || v === undefined) return null;
+  const n = Number(v);
+  if (!Number.isFinite(n)) return null;
+  // Float sums of cents carry binary noise; amounts are rounded to the cent.
+  return money ? Math.round(n * 100) / 100 : n;
+}
+
+function sharedKey(dims: readonly string[], row: ResultRow): string {
+  const rolled = new Set(row.rollup ?? []);
+  return JSON.stringify(dims.map((d) => (rolled.has(d) ? ['*'] : row[d])));
+}
+
+function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 'asc' | 'desc' }[]): ResultRow[] {
+  return rows
+    .map((row, i) => ({ row, i }))
+    .sort((a, b) => {
+      // Total and subtotal rows stay after the detail rows.
+      const ra = a.row.rollup ? 1 : 0;
+      const rb = b.row.rollup ? 1 : 0;
+      if (ra !== rb) return ra - rb;
+      for (const o of order) {
+        const x = a.row[o.by] as number | string | null;
+        const y = b.row[o.by] as number | string | null;
+        if (x === y) continue;
+        if (x === null) return 1;
+        if (y === null) return -1;
+        const c = x < y ? -1 : 1;
+        return o.direction === 'desc' ? -c : c;
+      }
+      return a.i - b.i;
+    })
+    .map((x) => x.row);
+}
+
+function resultColumns(cube: Cube, plan: QueryPlan): ResultColumn[] {
+  const cols: ResultColumn[] = plan.main.dimensions.map((d) => {
+    const dim = cube.dimensions.get(d.name)!;
+    return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type };
+  });
+  for (const name of plan.outputs) {
+    const m = cube.measures.get(name)!;
+    cols.push({ name, kind: 'measure', label: m.label, format: m.format, definition: m.definition });
+  }
+  return cols;
+}
+
+const OP_TEXT: Record<QuerySpec['filters'][number]['op'], string> = {
+  eq: '',
+  in: '',
+  not_in: 'esclusi ',
+  gte: 'da ',
+  lte: 'fino a ',
+  between: 'tra ',
+};
+
+function describeFilters(cube: Cube, spec: QuerySpec, labels: Record<string, Record<string, Label>>): string[] {
+  return spec.filters.map((f) => {
+    const dim = cube.dimensions.get(f.dimension)!;
+    const values = ('values' in f ? f.values : [f.value]).map((v) => labels[f.dimension]?.[String(v)]?.it ?? String(v));
+    const joined = f.op === 'between' ? values.join(' e ') : values.join(', ');
+    return `${dim.label.it}: ${OP_TEXT[f.op]}${joined}`;
+  });
+}

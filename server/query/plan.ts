@@ -1,0 +1,66 @@
+/**
+ * The query plan: a tree of small frozen plain objects, one `kind` each. The
+ * planner builds it from a validated spec; the scope rewrite transforms it
+ * (plan in, plan out); the compiler is the only thing that turns it into SQL.
+ */
+import type { Band } from '../model/types.ts';
+
+export type ParamType = 'Int64' | 'Float64' | 'String';
+
+/** How a dimension key or measure argument is computed. */
+export type ExprNode =
+  | { readonly kind: 'column'; readonly column: string }
+  | { readonly kind: 'sql'; readonly sql: string }
+  | { readonly kind: 'bands'; readonly column: string; readonly ranges: readonly Band[]; readonly missing?: string };
+
+export type PredicateNode =
+  | { readonly kind: 'in'; readonly expr: ExprNode; readonly values: readonly (string | number)[]; readonly type: ParamType; readonly negate: boolean }
+  | { readonly kind: 'compare'; readonly expr: ExprNode; readonly op: '>=' | '<='; readonly value: string | number; readonly type: ParamType }
+  | { readonly kind: 'and'; readonly items: readonly PredicateNode[] }
+  | { readonly kind: 'or'; readonly items: readonly PredicateNode[] }
+  /** Matches nothing: what a scope rewrite yields when the caller may see no row. */
+  | { readonly kind: 'false' };
+
+export interface PlanDimension {
+  readonly name: string;
+  readonly axis: 'rows' | 'columns';
+  readonly expr: ExprNode;
+  /** Expression whose natural order is the member order (bands and inline lists in declared order). */
+  readonly sortExpr: ExprNode | { readonly kind: 'member_order'; readonly expr: ExprNode; readonly keys: readonly (string | number)[]; readonly type: ParamType };
+}
+
+export interface PlanMeasure {
+  readonly name: string;
+  readonly aggregate: 'sum' | 'count' | 'uniqExact';
+  readonly arg?: ExprNode;
+  readonly where?: PredicateNode;
+}
+
+export interface PlanRatio {
+  readonly name: string;
+  readonly numerator: string;
+  readonly denominator: string;
+}
+
+export interface PlanOrder {
+  readonly by: string;
+  readonly direction: 'asc' | 'desc';
+}
+
+export interface AggregatePlan {
+  readonly kind: 'aggregate';
+  readonly cube: string;
+  readonly table: string;
+  readonly dimensions: readonly PlanDimension[];
+  /** Base measures computed by the engine (sums, counts, distinct counts). */
+  readonly measures: readonly PlanMeasure[];
+  /** Ratios of two base measures of this plan, computed by the engine at every grouping level. */
+  readonly ratios: readonly PlanRatio[];
+  /** ANDed together. */
+  readonly where: readonly PredicateNode[];
+  /** Sets of dimension names; null = plain GROUP BY over all dimensions. */
+  readonly groupingSets: readonly (readonly string[])[] | null;
+  readonly order: readonly PlanOrder[];
+  readonly limit?: number;
+  readonly offset?: number;
+}
