@@ -19,8 +19,10 @@ class Compiler {
   readonly params: Record<string, unknown> = {};
   private n = 0;
 
+  constructor(private readonly prefix = 'p') {}
+
   bind(value: unknown, type: string): string {
-    const name = `p${this.n++}`;
+    const name = `${this.prefix}${this.n++}`;
     this.params[name] = value;
     return `{${name}:${type}}`;
   }
@@ -118,4 +120,10 @@ function sortSql(c: Compiler, d: PlanDimension, alias: string): string {
   const s = d.sortExpr;
   if (s.kind === 'member_order') return `indexOf(${c.bind(s.keys, `Array(${s.type as ParamType})`)}, ${alias})`;
   return alias;
+}
+
+/** A stand-alone predicate (e.g. a scope restriction on a member table), with its own parameter prefix. */
+export function compilePredicate(node: PredicateNode, prefix: string): CompiledQuery {
+  const c = new Compiler(prefix);
+  return { sql: c.predicate(node), params: c.params };
 }

@@ -5,7 +5,8 @@
  * becomes mandatory predicates.
  */
 import type { QueryPlan } from '../query/planner.ts';
-import type { AggregatePlan } from '../query/plan.ts';
+import type { Cube } from '../model/types.ts';
+import type { AggregatePlan, PredicateNode } from '../query/plan.ts';
 import type { Principal } from './principal.ts';
 
 export function secureQuery(plan: QueryPlan, principal: Principal): QueryPlan {
@@ -22,6 +23,19 @@ export function secureAggregate(plan: AggregatePlan, principal: Principal): Aggr
       return plan;
     default:
       // Territorial and provider scopes arrive with profile security (issue 4); until then refuse rather than leak.
+      throw new Error(`profile ${principal.profile} is not supported yet`);
+  }
+}
+
+/**
+ * The restriction on a member table (e.g. territorio) for a member list: only
+ * members the principal may see. `undefined` means no restriction.
+ */
+export function memberScope(_cube: Cube, _table: string, principal: Principal): PredicateNode | undefined {
+  switch (principal.profile) {
+    case 'nazionale':
+      return undefined;
+    default:
       throw new Error(`profile ${principal.profile} is not supported yet`);
   }
 }

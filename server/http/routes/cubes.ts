@@ -1,0 +1,160 @@
+/** The cube API: list, describe, members, query. Routes only wire the query path to the formats. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../errors.ts';
+import type { Cube } from '../../model/types.ts';
+import { runQuery, type QueryContext } from '../../query/execute.ts';
+import { listMembers } from '../../query/members.ts';
+import { findCube, findDimension } from '../../query/planner.ts';
+import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
+import type { Principal } from '../../security/principal.ts';
+import { toCsv } from '../formats/csv.ts';
+import { toXlsx } from '../formats/xlsx.ts';
+import { chooseFormat, FORMATS, MEDIA_TYPES } from '../negotiate.ts';
+import { CubeOut, CubeSummaryOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
+
+export interface CubeRoutesOptions {
+  context: () => QueryContext;
+  principal: (request: import('fastify').FastifyRequest) => Principal;
+}
+
+const cubeParam = z.object({ cube: z.string().min(1).max(64).describe('cube name').meta({ example: 'prestazioni' }) });
+const formatQuery = z.object({
+  format: z.enum(FORMATS).optional().describe('json (default), csv or xlsx; or use the Accept header'),
+  lang: z.enum(['it', 'en']).optional().describe('language of labels in CSV/XLSX (default it)'),
+});
+
+export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, opts) => {
+  const errors = { 400: ProblemOut, 404: ProblemOut };
+
+  app.get('/v1/cubes', {
+    schema: { tags: ['cubi'], summary: 'Elenco dei cubi', response: { 200: z.object({ cubes: z.array(CubeSummaryOut) }) } },
+  }, async () => {
+    const ctx = opts.context();
+    const status = await ctx.dataStatus();
+    const cubes = [...ctx.model.cubes.values()].filter((c) => !c.hidden).map((c) => ({
+      name: c.name,
+      label: c.label,
+      description: c.description,
+      dimensions: [...c.dimensions.keys()],
+      measures: [...c.measures.keys()],
+      dataDate: status.sources[c.source] ?? '',
+      demo: status.demo,
+    }));
+    return { cubes };
+  });
+
+  app.get('/v1/cubes/:cube', {
+    schema: {
+      tags: ['cubi'],
+      summary: 'Dimensioni, gerarchie e misure di un cubo, con etichette e definizioni',
+      params: cubeParam,
+      response: { 200: CubeOut, ...errors },
+    },
+  }, async (request) => {
+    const ctx = opts.context();
+    const cube = findCube(ctx.model, request.params.cube);
+    const status = await ctx.dataStatus();
+    return { ...describeCube(cube), dataDate: status.sources[cube.source] ?? '', demo: status.demo };
+  });
+
+  app.get('/v1/cubes/:cube/dimensions/:dimension/members', {
+    schema: {
+      tags: ['cubi'],
+      summary: 'Valori (membri) di una dimensione, con ricerca e paginazione',
+      description: 'Esempio: /v1/cubes/prestazioni/dimensions/comune/members?q=roma. `parent` restringe ai membri di un livello superiore (es. gli ATS di una regione).',
+      params: cubeParam.extend({ dimension: z.string().min(1).max(64).describe('dimension name').meta({ example: 'ats' }) }),
+      querystring: z.object({
+        q: z.string().max(100).optional().describe('text contained in the label, or start of the key'),
+        parent: z.string().max(64).optional().describe('key of the parent member (hierarchies)'),
+        limit: z.coerce.number().int().min(1).max(10_000).default(100),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+      response: { 200: MemberPageOut, ...errors },
+    },
+  }, async (request) => {
+    const ctx = opts.context();
+    const cube = findCube(ctx.model, request.params.cube);
+    const dim = findDimension(cube, request.params.dimension);
+    return listMembers(ctx.engine, cube, dim, request.query, opts.principal(request));
+  });
+
+  const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const chosen = chooseFormat(format, request.headers.accept);
+    const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request));
+    reply.header('X-Data-Date', result.dataDate);
+    if (chosen === 'csv') {
+      return reply.type(MEDIA_TYPES.csv).header('Content-Disposition', `attachment; filename="${result.cube}.csv"`).send(toCsv(result, { lang }));
+    }
+    if (chosen === 'xlsx') {
+      return reply.type(MEDIA_TYPES.xlsx).header('Content-Disposition', `attachment; filename="${result.cube}.xlsx"`).send(await toXlsx(result, { lang }));
+    }
+    return reply.type(MEDIA_TYPES.json).send(JSON.stringify(result));
+  };
+
+  app.post('/v1/cubes/:cube/query', {
+    schema: {
+      tags: ['query'],
+      summary: 'Interroga un cubo: misure per dimensioni di riga e colonna, filtri, totali e subtotali',
+      description:
+        'Risposta in formato lungo (JSON) o a tabella incrociata (CSV, XLSX), secondo `?format=` o l\'header Accept. ' +
+        'I totali e subtotali sono calcolati dal motore (GROUPING SETS): i beneficiari non si sommano tra righe.',
+      params: cubeParam,
+      querystring: formatQuery,
+      body: QuerySpecSchema,
+      response: { 200: QueryResultOut, ...errors, 406: ProblemOut },
+    },
+  }, async (request, reply) => answer(request.params.cube, request.body, request.query.format, request.query.lang, request, reply));
+
+  app.get('/v1/cubes/:cube/query', {
+    schema: {
+      tags: ['query'],
+      summary: 'La stessa query in un URL (per Excel "Da Web", R read.csv, curl)',
+      description: 'Il parametro `q` è la query JSON (come nel corpo del POST), codificata nell\'URL. Esempio: ?format=csv&q={"measures":["beneficiari"],"rows":["regione"]}',
+      params: cubeParam,
+      querystring: formatQuery.extend({ q: z.string().min(2).max(20_000).describe('the query as JSON') }),
+      response: { 200: QueryResultOut, ...errors, 406: ProblemOut },
+    },
+  }, async (request, reply) => {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(request.query.q);
+    } catch (err) {
+      throw new AppError('INVALID_REQUEST', `Il parametro q non è JSON valido: ${(err as Error).message}`);
+    }
+    const spec = QuerySpecSchema.safeParse(parsed);
+    if (!spec.success) {
+      const issues = spec.error.issues.map((i) => ({ path: `q.${i.path.join('.')}`, message: i.message }));
+      throw new AppError('INVALID_REQUEST', `La query non è valida: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
+    }
+    return answer(request.params.cube, spec.data, request.query.format, request.query.lang, request, reply);
+  });
+};
+
+function describeCube(cube: Cube) {
+  return {
+    name: cube.name,
+    label: cube.label,
+    description: cube.description,
+    dimensions: [...cube.dimensions.values()].map((d) => ({
+      name: d.name,
+      label: d.label,
+      description: d.description,
+      type: d.type,
+      ordered: d.ordered,
+      hierarchy: d.hierarchy,
+      members: d.members.kind,
+      provenance: d.provenance,
+      bands: d.key.kind === 'bands' ? d.key.ranges.map((r) => ({ key: r.key, label: r.label, from: r.from, to: r.to })) : undefined,
+    })),
+    hierarchies: [...cube.hierarchies.values()].map((h) => ({ name: h.name, label: h.label, levels: [...h.levels] })),
+    measures: [...cube.measures.values()].map((m) => ({
+      name: m.name,
+      label: m.label,
+      definition: m.definition,
+      format: m.format,
+      type: m.kind,
+      additive: m.additive,
+    })),
+  };
+}
