@@ -144,3 +144,11 @@ t.test('the error message names file:line:col and the path', async (t) => {
     t.match((err as Error).message, /cubes\/x\.yaml:2:7 \(name\): .*lower-case/);
   }
 });
+
+t.test('the JSON Schema for editors is generated from the same zod schema and committed up to date', async (t) => {
+  const { cubeFileJsonSchema } = await import('../server/model/json-schema.ts');
+  const committed = JSON.parse(readFileSync('cubes/cube.schema.json', 'utf8'));
+  t.same(committed, cubeFileJsonSchema(), 'run `npm run cubes:schema` after changing server/model/schema.ts');
+  const cubeVariant = (committed.oneOf as { properties: Record<string, { const?: string }> }[]).find((v) => v.properties.kind.const === 'cube')!;
+  t.ok(cubeVariant.properties.measures, 'cube files document their measures');
+});
