@@ -188,9 +188,21 @@ function resolveCube(file: CubeFile, at: ParsedFile, shared: Map<string, { def: 
     if (measure) measures.set(name, measure);
   }
 
+  const territory: Record<string, string> = {};
+  for (const level of ['regione', 'ats', 'comune'] as const) {
+    const named = file.access?.territory?.[level];
+    if (named && !dimensions.has(named)) issues.push(issueAt(at, ['access', 'territory', level], `unknown dimension "${named}"`));
+    else if (named) territory[level] = named;
+    else if (dimensions.has(level)) territory[level] = level;
+  }
+  const provider = file.access?.provider;
+  if (provider && !dimensions.has(provider)) issues.push(issueAt(at, ['access', 'provider'], `unknown dimension "${provider}"`));
+
   return {
     name: file.name,
     label: label(file.label, file.name),
+    access: { territory, provider, ancestorTotals: file.access?.ancestor_totals ?? false },
+    disclosure: file.disclosure && { person: file.disclosure.person, threshold: file.disclosure.threshold },
     description: file.description,
     table: file.table,
     source: file.source,

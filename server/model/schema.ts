@@ -84,6 +84,23 @@ export const HierarchySchema = z.strictObject({
   levels: z.array(identifier).min(1).describe('dimensions from the top level down'),
 });
 
+export const AccessSchema = z.strictObject({
+  territory: z
+    .strictObject({ regione: identifier.optional(), ats: identifier.optional(), comune: identifier.optional() })
+    .optional()
+    .describe('dimensions holding the territory codes a territorial profile is restricted on (default: the dimensions named regione, ats, comune)'),
+  provider: identifier.optional().describe("dimension of the ente erogatore: an Ente profile sees only its own rows (ottica di erogazione)"),
+  ancestor_totals: z
+    .boolean()
+    .optional()
+    .describe('callers may see the totals of the territories above their own (ATS, Regione, Italia), never broken down by territory (Confronti)'),
+});
+
+export const DisclosureSchema = z.strictObject({
+  person: columnName.describe('column identifying a person: a cell counts the distinct values of it'),
+  threshold: z.number().int().min(1).max(100).default(3).describe('cells built from fewer distinct persons are suppressed (SISTAN: at least 3)'),
+});
+
 export const CubeFileSchema = z.strictObject({
   kind: z.literal('cube'),
   name: identifier,
@@ -92,6 +109,8 @@ export const CubeFileSchema = z.strictObject({
   table: columnName.describe('fact table'),
   source: z.string().min(1).describe('data source whose load date is this cube data date, e.g. prestazioni'),
   hidden: z.boolean().optional().describe('not listed in GET /v1/cubes (still usable as a denominator)'),
+  access: AccessSchema.optional().describe('how profile scopes apply to this cube'),
+  disclosure: DisclosureSchema.optional().describe('small-count protection; omit for data that are not about persons (e.g. population totals)'),
   dimensions: z.record(identifier, DimensionSchema),
   hierarchies: z.record(identifier, HierarchySchema).optional(),
   measures: z.record(identifier, MeasureSchema),

@@ -69,6 +69,18 @@ export interface Hierarchy {
   readonly levels: readonly string[];
 }
 
+export interface Access {
+  /** Dimension holding the codes of each territory level, when the cube has it. */
+  readonly territory: Readonly<Partial<Record<'regione' | 'ats' | 'comune', string>>>;
+  readonly provider?: string;
+  readonly ancestorTotals: boolean;
+}
+
+export interface Disclosure {
+  readonly person: string;
+  readonly threshold: number;
+}
+
 export interface Cube {
   readonly name: string;
   readonly label: Label;
@@ -80,6 +92,8 @@ export interface Cube {
   readonly dimensions: ReadonlyMap<string, Dimension>;
   readonly hierarchies: ReadonlyMap<string, Hierarchy>;
   readonly measures: ReadonlyMap<string, Measure>;
+  readonly access: Access;
+  readonly disclosure?: Disclosure;
 }
 
 export interface Model {
