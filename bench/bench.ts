@@ -14,6 +14,7 @@ import { dataInfo, prepareData } from '../server/data/bootstrap.ts';
 import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
+import { Directory } from '../server/security/directory.ts';
 import type { QueryContext } from '../server/query/execute.ts';
 
 const { values: args } = parseArgs({
@@ -40,7 +41,7 @@ console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLo
 await prepareData(engine, { demoRows: rows, seed: config.seed, log: (l) => console.log(l) });
 
 const model = loadModel({ dir: resolve('cubes') });
-const context: QueryContext = { engine, model, dataStatus: async () => { const i = await dataInfo(engine); return { demo: i.demo, sources: i.sources }; } };
+const context: QueryContext = { engine, model, directory: await Directory.load(engine), dataStatus: async () => { const i = await dataInfo(engine); return { demo: i.demo, sources: i.sources }; } };
 const app = await buildApp({ context: () => context });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();

@@ -6,6 +6,7 @@
 import type { Engine } from '../engine/client.ts';
 import { AppError } from '../errors.ts';
 import type { Cube, Model } from '../model/types.ts';
+import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
 import { secureQuery } from '../security/scope.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
@@ -24,13 +25,14 @@ export interface DataStatus {
 export interface QueryContext {
   engine: Engine;
   model: Model;
+  directory: Directory;
   dataStatus(): Promise<DataStatus>;
 }
 
 type RawRow = Record<string, unknown>;
 
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
-  const plan = secureQuery(planQuery(ctx.model, cubeName, spec), principal);
+  const plan = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
   const [mainRows, ...denominators] = await Promise.all([
     execute(ctx.engine, plan.main),
     ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),

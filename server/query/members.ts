@@ -2,8 +2,9 @@
 import type { Engine } from '../engine/client.ts';
 import { quoteIdentifier } from '../engine/client.ts';
 import type { Cube, Dimension } from '../model/types.ts';
+import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
-import { memberScope } from '../security/scope.ts';
+import { memberScope, resolveScope, scopePredicate } from '../security/scope.ts';
 import { compilePredicate } from './compile.ts';
 import type { Label } from './result.ts';
 
@@ -26,9 +27,9 @@ export interface MemberPage {
   members: Member[];
 }
 
-export async function listMembers(engine: Engine, cube: Cube, dim: Dimension, query: MemberQuery, principal: Principal): Promise<MemberPage> {
+export async function listMembers(engine: Engine, directory: Directory, cube: Cube, dim: Dimension, query: MemberQuery, principal: Principal): Promise<MemberPage> {
   const src = dim.members;
-  if (src.kind === 'table') return tableMembers(engine, cube, dim, src, query, principal);
+  if (src.kind === 'table') return tableMembers(engine, directory, cube, dim, src, query, principal);
   let all: Member[];
   if (dim.key.kind === 'bands') {
     all = dim.key.ranges.map((r) => ({ key: r.key, label: r.label }));
@@ -36,8 +37,11 @@ export async function listMembers(engine: Engine, cube: Cube, dim: Dimension, qu
   } else if (src.kind === 'inline') {
     all = src.members.map((m) => ({ key: m.key, label: m.label }));
   } else {
+    // Values seen in the data, within the caller's scope.
     const col = dim.key.kind === 'column' ? quoteIdentifier(dim.key.column) : `(${dim.key.kind === 'expression' ? dim.key.sql : '0'})`;
-    const rows = await engine.query<{ k: string | number }>(`SELECT DISTINCT ${col} AS k FROM ${engine.table(cube.table)} ORDER BY k`);
+    const scope = scopePredicate(cube, resolveScope(principal, directory));
+    const where = scope ? compilePredicate(scope, 'scope_') : undefined;
+    const rows = await engine.query<{ k: string | number }>(`SELECT DISTINCT ${col} AS k FROM ${engine.table(cube.table)}${where ? ` WHERE ${where.sql}` : ''} ORDER BY k`, where?.params ?? {});
     all = rows.map((r) => ({ key: dim.type === 'integer' ? Number(r.k) : String(r.k), label: { it: String(r.k) } }));
   }
   const q = query.q?.trim().toLowerCase();
@@ -47,6 +51,7 @@ export async function listMembers(engine: Engine, cube: Cube, dim: Dimension, qu
 
 async function tableMembers(
   engine: Engine,
+  directory: Directory,
   cube: Cube,
   dim: Dimension,
   src: { table: string; key: string; label: string; parent?: string },
@@ -67,7 +72,7 @@ async function tableMembers(
     params.parent = query.parent;
     conditions.push(`${parentCol} = {parent:String}`);
   }
-  const scope = memberScope(cube, src.table, principal);
+  const scope = memberScope(cube, dim, principal, directory);
   if (scope) {
     const compiled = compilePredicate(scope, 'scope_');
     conditions.push(compiled.sql);

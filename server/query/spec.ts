@@ -31,6 +31,10 @@ export const QuerySpecSchema = z
     filters: z.array(FilterSchema).max(50).default([]),
     totals: z.boolean().default(false).describe('add the grand total, the row totals and the column totals'),
     subtotals: z.boolean().default(false).describe('add a subtotal for every level of the row dimensions'),
+    benchmark: z
+      .enum(['ats', 'regione', 'italia'])
+      .optional()
+      .describe("Confronti: the total of the caller's ATS, Regione or Italy instead of its own territory; allowed only without territorial breakdown or filters"),
     order: z.array(OrderSchema).max(10).default([]).describe('default: row dimensions in member order, totals last'),
     limit: z.number().int().min(1).max(MAX_LIMIT).default(10_000).describe('maximum number of rows returned (totals included)'),
     offset: z.number().int().min(0).default(0),

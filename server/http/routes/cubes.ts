@@ -76,7 +76,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const cube = findCube(ctx.model, request.params.cube);
     const dim = findDimension(cube, request.params.dimension);
-    return listMembers(ctx.engine, cube, dim, request.query, opts.principal(request));
+    return listMembers(ctx.engine, ctx.directory, cube, dim, request.query, opts.principal(request));
   });
 
   const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {

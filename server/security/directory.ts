@@ -1,0 +1,98 @@
+/**
+ * The territory tree (Italia > Regione > ATS > Comune) and the providers
+ * (enti erogatori) with their seats, in memory, read once from the reference
+ * tables: the scope rewrite checks codes against it without a round trip.
+ */
+import type { Engine } from '../engine/client.ts';
+
+export type Level = 'regione' | 'ats' | 'comune';
+export const LEVELS: readonly Level[] = ['regione', 'ats', 'comune'];
+
+export interface Place {
+  readonly level: Level;
+  readonly code: string;
+  readonly name: string;
+  readonly regione: string;
+  /** For a comune, its ATS. */
+  readonly ats?: string;
+}
+
+export interface Provider {
+  readonly code: string;
+  readonly name: string;
+  readonly type: string;
+  /** The territory of its legal seat: a comune for a Comune, an ATS for an ATS, a Regione for other bodies; none (Italia) for INPS. */
+  readonly seat?: Place;
+}
+
+interface TerritoryRow {
+  comune: string;
+  comune_nome: string;
+  ats: string;
+  ats_nome: string;
+  regione: string;
+  regione_nome: string;
+}
+interface ProviderRow {
+  ente: string;
+  ente_nome: string;
+  ente_tipo: string;
+  sede_comune: string;
+  sede_ats: string;
+  sede_regione: string;
+}
+
+export class Directory {
+  private readonly places = new Map<string, Place>();
+  private readonly providers = new Map<string, Provider>();
+
+  constructor(territory: readonly TerritoryRow[], providers: readonly ProviderRow[]) {
+    for (const r of territory) {
+      this.places.set(key('regione', r.regione), { level: 'regione', code: r.regione, name: r.regione_nome, regione: r.regione });
+      this.places.set(key('ats', r.ats), { level: 'ats', code: r.ats, name: r.ats_nome, regione: r.regione });
+      this.places.set(key('comune', r.comune), { level: 'comune', code: r.comune, name: r.comune_nome, regione: r.regione, ats: r.ats });
+    }
+    for (const p of providers) {
+      const seat =
+        p.ente_tipo === 'inps' ? undefined
+        : p.ente_tipo === 'ats' ? this.find('ats', p.sede_ats)
+        : p.ente_tipo === 'comune' ? this.find('comune', p.sede_comune)
+        : this.find('regione', p.sede_regione);
+      this.providers.set(p.ente, { code: p.ente, name: p.ente_nome, type: p.ente_tipo, seat });
+    }
+  }
+
+  static async load(engine: Engine): Promise<Directory> {
+    const [territory, providers] = await Promise.all([
+      engine.query<TerritoryRow>(`SELECT comune, comune_nome, ats, ats_nome, regione, regione_nome FROM ${engine.table('territorio')}`),
+      engine.query<ProviderRow>(`SELECT ente, ente_nome, ente_tipo, sede_comune, sede_ats, sede_regione FROM ${engine.table('enti')}`),
+    ]);
+    return new Directory(territory, providers);
+  }
+
+  /** Exact lookup: codes are case- and space-sensitive, as ISTAT publishes them. */
+  find(level: Level, code: string): Place | undefined {
+    return this.places.get(key(level, code));
+  }
+
+  provider(code: string): Provider | undefined {
+    return this.providers.get(code);
+  }
+
+  /** True when `place` is `scope` or lies inside it. */
+  contains(scope: Place, place: Place): boolean {
+    if (scope.level === 'regione') return place.regione === scope.code;
+    if (scope.level === 'ats') return (place.level === 'ats' && place.code === scope.code) || (place.level === 'comune' && place.ats === scope.code);
+    return place.level === 'comune' && place.code === scope.code;
+  }
+
+  /** The place above `place` at `level` (a place is its own ancestor at its level); undefined below it. */
+  ancestor(place: Place, level: Level): Place | undefined {
+    if (level === place.level) return place;
+    if (level === 'regione') return this.find('regione', place.regione);
+    if (level === 'ats' && place.ats) return this.find('ats', place.ats);
+    return undefined;
+  }
+}
+
+const key = (level: Level, code: string) => `${level}:${code}`;
