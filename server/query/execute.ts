@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import type { Cube, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
+import { PERSONS, protect, withPersonCount } from '../security/disclosure.ts';
 import { secureQuery } from '../security/scope.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import { lookupLabels } from './labels.ts';
@@ -26,13 +27,22 @@ export interface QueryContext {
   engine: Engine;
   model: Model;
   directory: Directory;
+  /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
+  nationalExemptFromDisclosure?: boolean;
   dataStatus(): Promise<DataStatus>;
 }
 
 type RawRow = Record<string, unknown>;
 
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
-  const plan = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
+  const secured = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
+  const rule = secured.cube.disclosure && !(ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale') ? secured.cube.disclosure : undefined;
+  // Protection needs whole groups (a cell beside its total): page after it when there are totals.
+  const latePaging = secured.lateOrder !== null || (rule !== undefined && secured.main.groupingSets !== null);
+  const plan: QueryPlan = {
+    ...secured,
+    main: rule ? { ...withPersonCount(secured.main, secured.cube), ...(latePaging ? { limit: undefined, offset: undefined } : {}) } : secured.main,
+  };
   const [mainRows, ...denominators] = await Promise.all([
     execute(ctx.engine, plan.main),
     ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),
@@ -52,17 +62,20 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     }
   });
 
+  const suppression = rule
+    ? protect(rows, dims.map((d) => d.name), [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)], rule)
+    : undefined;
+
   let truncated = truncatedInEngine;
-  if (plan.lateOrder) {
-    const { order, limit, offset } = plan.lateOrder;
-    rows = stableSort(rows, order);
-    truncated = rows.length > offset + limit;
-    rows = rows.slice(offset, offset + limit);
+  if (latePaging) {
+    if (plan.lateOrder) rows = stableSort(rows, plan.lateOrder.order);
+    truncated = rows.length > spec.offset + spec.limit;
+    rows = rows.slice(spec.offset, spec.offset + spec.limit);
   }
 
   // Base measures needed only to compute a ratio are not part of the answer.
   const outputs = new Set(plan.outputs);
-  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name)) delete row[m.name];
+  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name) && m.name !== PERSONS) delete row[m.name];
 
   const cube = plan.cube;
   const labels: Record<string, Record<string, Label>> = {};
@@ -88,6 +101,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     dataDate: status.sources[cube.source] ?? '',
     demo: status.demo,
     truncated,
+    ...(suppression ? { suppression } : {}),
   };
 }
 

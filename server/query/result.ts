@@ -30,6 +30,8 @@ export interface ResultRow {
   [column: string]: Cell | string[] | undefined;
   /** Present on subtotal / total rows: the dimensions this row rolls up. */
   rollup?: string[];
+  /** Present when disclosure control hid the measures of this row (they are null). */
+  suppressed?: 'primary' | 'secondary';
 }
 
 export interface QueryResult {
@@ -47,4 +49,6 @@ export interface QueryResult {
   demo: boolean;
   /** True when `limit` cut the result. */
   truncated: boolean;
+  /** Disclosure control applied to this answer, when the cube has a rule. */
+  suppression?: { threshold: number; primary: number; secondary: number };
 }
