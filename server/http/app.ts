@@ -4,15 +4,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { QueryContext } from '../query/execute.ts';
-import { NATIONAL, type Principal } from '../security/principal.ts';
+import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
 import { cubeRoutes } from './routes/cubes.ts';
 
 export interface AppOptions {
   context: () => QueryContext;
   logger?: FastifyServerOptions['logger'];
-  /** Who the caller is; until authentication is configured, every caller is national. */
-  principal?: (request: import('fastify').FastifyRequest) => Principal;
+  auth: Omit<Authenticator, 'directory'>;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -20,6 +19,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
+  registerAuth(app, { ...opts.auth, directory: () => opts.context().directory });
 
   await app.register(swagger, {
     openapi: {
@@ -31,6 +31,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           'I dati di questa installazione dimostrativa sono generati, non reali.',
         version: '0.1.0',
       },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'token con profilo e ambito (npm run token)' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'chiave API (npm run apikey -- create)' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
       tags: [
         { name: 'cubi', description: 'Modelli: dimensioni, misure, membri' },
         { name: 'query', description: 'Interrogazioni' },
@@ -38,11 +45,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
 
-  await app.register(cubeRoutes, { context: opts.context, principal: opts.principal ?? (() => NATIONAL) });
+  await app.register(cubeRoutes, { context: opts.context, principal: principalOf });
   return app;
 }

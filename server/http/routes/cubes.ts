@@ -10,6 +10,7 @@ import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
 import type { Principal } from '../../security/principal.ts';
 import { toCsv } from '../formats/csv.ts';
 import { toXlsx } from '../formats/xlsx.ts';
+import { auditQuery } from '../audit.ts';
 import { chooseFormat, FORMATS, MEDIA_TYPES } from '../negotiate.ts';
 import { CubeOut, CubeSummaryOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
 
@@ -82,6 +83,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
   const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const chosen = chooseFormat(format, request.headers.accept);
     const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request));
+    auditQuery(request, { cube: cubeName, spec }, result);
     reply.header('X-Data-Date', result.dataDate);
     if (chosen === 'csv') {
       return reply.type(MEDIA_TYPES.csv).header('Content-Disposition', `attachment; filename="${result.cube}.csv"`).send(toCsv(result, { lang }));

@@ -1,0 +1,51 @@
+/**
+ * Who is calling: a Bearer token (JWT) or an API key (`X-API-Key`). Every
+ * /v1 route needs a valid principal whose scope exists; routes read it from
+ * `request.principal`.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { ApiKeyStore } from '../security/api-keys.ts';
+import type { Directory } from '../security/directory.ts';
+import type { Principal } from '../security/principal.ts';
+import { resolveScope } from '../security/scope.ts';
+import type { Verifier } from '../security/tokens.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal?: Principal;
+  }
+}
+
+export interface Authenticator {
+  verify: Verifier;
+  apiKeys?: ApiKeyStore;
+  directory: () => Directory;
+}
+
+export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/v1/')) return;
+    request.principal = await authenticate(request, auth);
+    // A token for a territory or provider that does not exist is refused here, once.
+    resolveScope(request.principal, auth.directory());
+  });
+}
+
+async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Principal> {
+  const header = request.headers.authorization;
+  const apiKey = request.headers['x-api-key'];
+  if (typeof apiKey === 'string' && apiKey) {
+    const principal = auth.apiKeys?.authenticate(apiKey);
+    if (!principal) throw new AppError('UNAUTHORIZED', 'La chiave API non è valida o è stata revocata.');
+    return principal;
+  }
+  if (header?.startsWith('Bearer ')) return auth.verify(header.slice(7).trim());
+  throw new AppError('UNAUTHORIZED', "Autenticazione richiesta: inviare 'Authorization: Bearer <token>' oppure 'X-API-Key: <chiave>'. All'avvio dimostrativo il server stampa un token per ogni profilo.");
+}
+
+/** The principal of an authenticated request (the hook guarantees it on /v1 routes). */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('UNAUTHORIZED', 'Autenticazione richiesta.');
+  return request.principal;
+}
