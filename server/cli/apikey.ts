@@ -1,0 +1,54 @@
+/**
+ * `npm run apikey -- create --name script-istat --profile regionale --scope 12`
+ * `npm run apikey -- list` · `npm run apikey -- revoke <id>`
+ * Keys are stored hashed in API_KEYS_FILE (default DATA_DIR/api-keys.json);
+ * a running server picks changes up at the next request.
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { ApiKeyStore } from '../security/api-keys.ts';
+import { loadAuthSettings } from '../security/auth-config.ts';
+import type { Profile } from '../security/principal.ts';
+import { PROFILES } from '../security/tokens.ts';
+
+const usage = `uso:
+  npm run apikey -- create --name <nome> --profile <${PROFILES.join('|')}> [--scope <codice>]
+  npm run apikey -- list
+  npm run apikey -- revoke <id>`;
+
+function fail(message: string): never {
+  console.error(`${message}\n${usage}`);
+  process.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { name: { type: 'string' }, profile: { type: 'string' }, scope: { type: 'string' } } });
+} catch (err) {
+  fail((err as Error).message);
+}
+const [command, id] = parsed.positionals;
+const config = loadConfig(process.env);
+const store = new ApiKeyStore(loadAuthSettings(process.env, config.dataDir).apiKeysFile);
+
+switch (command) {
+  case 'create': {
+    const { name, profile, scope } = parsed.values;
+    if (!name) fail('--name mancante');
+    if (!profile || !(PROFILES as readonly string[]).includes(profile)) fail('--profile mancante o non valido');
+    if (profile !== 'nazionale' && !scope) fail(`il profilo ${profile} richiede --scope`);
+    const { key, entry } = store.create({ name, profile: profile as Profile, scope: profile === 'nazionale' ? undefined : scope });
+    console.log(`chiave ${entry.id} creata per ${entry.profile}${entry.scope ? ` ${entry.scope}` : ''}. Conservarla ora: non sarà più mostrata.\n${key}`);
+    break;
+  }
+  case 'list':
+    for (const k of store.list()) console.log([k.id, k.name, k.profile, k.scope ?? '-', k.created, k.revoked ? `revocata ${k.revoked}` : 'attiva'].join('\t'));
+    break;
+  case 'revoke':
+    if (!id) fail('id mancante');
+    if (!store.revoke(id)) fail(`nessuna chiave attiva con id ${id}`);
+    console.log(`chiave ${id} revocata`);
+    break;
+  default:
+    fail(command ? `comando sconosciuto: ${command}` : 'comando mancante');
+}

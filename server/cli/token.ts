@@ -1,0 +1,53 @@
+/**
+ * `npm run token -- --profile ats --scope ATS05007 [--sub mario.rossi] [--expires 8h]`
+ * Mints a token signed with JWT_SECRET (or the demo secret in DATA_DIR).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { loadAuthSettings } from '../security/auth-config.ts';
+import type { Profile } from '../security/principal.ts';
+import { mintToken, PROFILES } from '../security/tokens.ts';
+
+const usage = `uso: npm run token -- --profile <${PROFILES.join('|')}> [--scope <codice>] [--sub <utente>] [--expires 8h]
+  --scope   codice della regione (es. 12), dell'ATS (es. ATS12003), del comune ISTAT (es. 058091) o dell'ente (es. C058091); non per nazionale`;
+
+let values;
+try {
+  ({ values } = parseArgs({ options: { profile: { type: 'string' }, scope: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '8h' }, help: { type: 'boolean' } } }));
+} catch (err) {
+  console.error(`${(err as Error).message}\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const profile = values.profile as Profile | undefined;
+if (!profile || !(PROFILES as readonly string[]).includes(profile)) {
+  console.error(`--profile mancante o non valido.\n${usage}`);
+  process.exit(2);
+}
+if (profile !== 'nazionale' && !values.scope) {
+  console.error(`il profilo ${profile} richiede --scope.\n${usage}`);
+  process.exit(2);
+}
+if (!/^\d+[smhd]$/.test(values.expires!)) {
+  console.error(`--expires deve essere come 30m, 8h, 7d.\n${usage}`);
+  process.exit(2);
+}
+const config = loadConfig(process.env);
+const settings = loadAuthSettings(process.env, config.dataDir);
+if (!settings.tokens.secret) {
+  console.error('Con JWT_PUBLIC_KEY_FILE / JWT_JWKS_FILE i token li emette il proprio identity provider, non questo comando.');
+  process.exit(2);
+}
+const token = await mintToken({
+  secret: settings.tokens.secret,
+  profile,
+  scope: profile === 'nazionale' ? undefined : values.scope,
+  subject: values.sub ?? `${profile}:${values.scope ?? 'italia'}`,
+  expiresIn: values.expires!,
+  issuer: settings.tokens.issuer,
+  audience: settings.tokens.audience,
+});
+console.log(token);

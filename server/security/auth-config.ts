@@ -1,0 +1,42 @@
+/** Authentication settings from the environment (zod-validated), and the verifier / key store they describe. */
+import { join } from 'node:path';
+import { z } from 'zod';
+import { ApiKeyStore } from './api-keys.ts';
+import { createVerifier, demoSecret, type TokenConfig, type Verifier } from './tokens.ts';
+
+const AuthEnv = z.object({
+  JWT_SECRET: z.string().min(32, 'JWT_SECRET must be at least 32 characters').optional(),
+  JWT_PUBLIC_KEY_FILE: z.string().optional(),
+  JWT_JWKS_FILE: z.string().optional(),
+  JWT_ALGORITHM: z.enum(['RS256', 'ES256', 'PS256']).optional(),
+  JWT_ISSUER: z.string().optional(),
+  JWT_AUDIENCE: z.string().optional(),
+  API_KEYS_FILE: z.string().optional(),
+  DISCLOSURE_NATIONAL_EXEMPT: z.enum(['true', 'false']).default('false'),
+});
+
+export interface AuthSettings {
+  tokens: TokenConfig;
+  /** True when tokens are signed with the secret generated into the data directory (demo). */
+  demoSecret: boolean;
+  apiKeysFile: string;
+  nationalExemptFromDisclosure: boolean;
+}
+
+export function loadAuthSettings(env: NodeJS.ProcessEnv, dataDir: string): AuthSettings {
+  const parsed = AuthEnv.safeParse(env);
+  if (!parsed.success) throw new Error(`configurazione di autenticazione non valida: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const e = parsed.data;
+  const external = Boolean(e.JWT_PUBLIC_KEY_FILE || e.JWT_JWKS_FILE);
+  const secret = e.JWT_SECRET ?? (external ? undefined : demoSecret(join(dataDir, 'jwt-secret')));
+  return {
+    tokens: { secret, publicKeyFile: e.JWT_PUBLIC_KEY_FILE, jwksFile: e.JWT_JWKS_FILE, algorithm: e.JWT_ALGORITHM, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE },
+    demoSecret: !e.JWT_SECRET && !external,
+    apiKeysFile: e.API_KEYS_FILE ?? join(dataDir, 'api-keys.json'),
+    nationalExemptFromDisclosure: e.DISCLOSURE_NATIONAL_EXEMPT === 'true',
+  };
+}
+
+export async function authenticatorFor(settings: AuthSettings): Promise<{ verify: Verifier; apiKeys: ApiKeyStore }> {
+  return { verify: await createVerifier(settings.tokens), apiKeys: new ApiKeyStore(settings.apiKeysFile) };
+}
