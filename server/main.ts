@@ -9,15 +9,19 @@ import { dataInfo, prepareData } from './data/bootstrap.ts';
 import { openEngine } from './engine/client.ts';
 import { buildApp } from './http/app.ts';
 import { loadModel, ModelError } from './model/load.ts';
-import { Directory } from './security/directory.ts';
+import type { Model } from './model/types.ts';
 import type { DataStatus, QueryContext } from './query/execute.ts';
+import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
+import { demoUsers } from './security/demo-users.ts';
+import { Directory } from './security/directory.ts';
+import { mintToken } from './security/tokens.ts';
 
 const config = loadConfig(process.env);
 const log = (line: string) => console.log(line);
 
-let model;
+let model: Model;
 try {
-  model = loadModel({ dir: resolve(config.cubesDir ?? 'cubes') });
+  model = loadModel({ dir: resolve('cubes') });
 } catch (err) {
   if (err instanceof ModelError) {
     console.error(err.message);
@@ -25,6 +29,7 @@ try {
   }
   throw err;
 }
+const auth = loadAuthSettings(process.env, config.dataDir);
 
 const engine = await openEngine({
   url: config.clickhouseUrl,
@@ -41,10 +46,11 @@ const context: QueryContext = {
   engine,
   model,
   directory: await Directory.load(engine),
+  nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure,
   dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources }))),
 };
 
-const app = await buildApp({ context: () => context, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+const app = await buildApp({ context: () => context, auth: await authenticatorFor(auth), logger: { level: process.env.LOG_LEVEL ?? 'info' } });
 const close = async () => {
   await app.close();
   await engine.close();
@@ -53,4 +59,13 @@ const close = async () => {
 process.on('SIGINT', close);
 process.on('SIGTERM', close);
 await app.listen({ port: config.port, host: config.host });
-log(`[server] API su http://${config.host}:${config.port}/v1/cubes — documentazione su http://${config.host}:${config.port}/docs`);
+const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+
+if (auth.demoSecret && auth.tokens.secret) {
+  log('\n[demo] token validi 7 giorni, uno per profilo (Swagger UI: pulsante "Authorize"; curl: -H "Authorization: Bearer <token>"):');
+  for (const user of await demoUsers(engine)) {
+    const token = await mintToken({ secret: auth.tokens.secret, profile: user.principal.profile, scope: user.principal.scope, subject: user.principal.id, expiresIn: '7d' });
+    log(`  ${user.description}\n    ${token}`);
+  }
+}
+log(`\n[server] API su ${base}/v1/cubes — documentazione su ${base}/docs`);

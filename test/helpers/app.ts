@@ -4,28 +4,54 @@ import type { Engine } from '../../server/engine/client.ts';
 import { buildApp } from '../../server/http/app.ts';
 import { loadModel } from '../../server/model/load.ts';
 import type { Model } from '../../server/model/types.ts';
-import { Directory } from '../../server/security/directory.ts';
 import type { QueryContext } from '../../server/query/execute.ts';
+import { ApiKeyStore } from '../../server/security/api-keys.ts';
+import { Directory } from '../../server/security/directory.ts';
+import type { Principal } from '../../server/security/principal.ts';
+import { createVerifier, mintToken } from '../../server/security/tokens.ts';
 import { tempEngine } from './engine.ts';
+
+export const TEST_SECRET = 'test-secret-of-at-least-32-characters-long';
 
 export interface DemoApp {
   app: FastifyInstance;
   engine: Engine;
   model: Model;
+  directory: Directory;
+  apiKeys: ApiKeyStore;
+  /** Authorization headers of a freshly minted token for this principal. */
+  as(principal: Omit<Principal, 'id'>): Promise<Record<string, string>>;
   dispose(): Promise<void>;
 }
 
 /** The real app over a small generated demo data set on a private embedded engine. */
-export async function demoApp(rows = 60_000, seed = 7): Promise<DemoApp> {
-  const { engine, dispose } = await tempEngine();
+export async function demoApp(rows = 60_000, seed = 7, opts: { nationalExemptFromDisclosure?: boolean } = {}): Promise<DemoApp> {
+  const { engine, dir, dispose } = await tempEngine();
   await prepareData(engine, { demoRows: rows, seed, log: () => {} });
   const model = loadModel({ dir: 'cubes' });
-  const context: QueryContext = { engine, model, directory: await Directory.load(engine), dataStatus: async () => { const i = await dataInfo(engine); return { demo: i.demo, sources: i.sources }; } };
-  const app = await buildApp({ context: () => context });
+  const directory = await Directory.load(engine);
+  const context: QueryContext = {
+    engine,
+    model,
+    directory,
+    nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure ?? false,
+    dataStatus: async () => {
+      const i = await dataInfo(engine);
+      return { demo: i.demo, sources: i.sources };
+    },
+  };
+  const apiKeys = new ApiKeyStore(`${dir}/api-keys.json`);
+  const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys } });
   return {
     app,
     engine,
     model,
+    directory,
+    apiKeys,
+    async as(p) {
+      const token = await mintToken({ secret: TEST_SECRET, profile: p.profile, scope: p.scope, subject: `test:${p.profile}:${p.scope ?? ''}`, expiresIn: '1h' });
+      return { authorization: `Bearer ${token}` };
+    },
     async dispose() {
       await app.close();
       await dispose();
