@@ -1,0 +1,46 @@
+/** Server configuration from the environment, validated with zod; defaults make `npm start` work with nothing set. */
+import { z } from 'zod';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_USER: z.string().optional(),
+  CLICKHOUSE_PASSWORD: z.string().optional(),
+  CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a database name of letters, digits and _').default('pas'),
+  DEMO_ROWS: z.coerce.number().int().min(1000).max(1_000_000_000).default(2_000_000),
+  DEMO_SEED: z.coerce.number().int().min(0).default(1),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  clickhouseUrl?: string;
+  clickhouseUser?: string;
+  clickhousePassword?: string;
+  database: string;
+  demoRows: number;
+  seed: number;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = Env.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`configurazione non valida (variabili d'ambiente):\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: e.DATA_DIR,
+    clickhouseUrl: e.CLICKHOUSE_URL,
+    clickhouseUser: e.CLICKHOUSE_USER,
+    clickhousePassword: e.CLICKHOUSE_PASSWORD,
+    database: e.CLICKHOUSE_DATABASE,
+    demoRows: e.DEMO_ROWS,
+    seed: e.DEMO_SEED,
+  };
+}
