@@ -1,0 +1,93 @@
+/**
+ * Tables of the demo / reference data set. Idempotent: every statement is
+ * `CREATE … IF NOT EXISTS`. Column names are the ones the cube files use.
+ */
+import type { Engine } from '../engine/client.ts';
+
+export const TABLES = {
+  /** One row per ISTAT comune with its place in the territory hierarchy (real comuni, generated ATS). */
+  territorio: `
+    comune String,               -- ISTAT code, 6 digits
+    comune_nome String,
+    codice_catastale String,     -- 4 chars, e.g. H501
+    provincia String,            -- ISTAT province code, 3 digits
+    provincia_nome String,
+    sigla String,
+    regione String,              -- 2 digits; the autonomous provinces are '21' Bolzano and '22' Trento
+    regione_nome String,
+    ats String,                  -- generated ATS code, e.g. 'ATS05007' (region 05, 7th ATS)
+    ats_nome String,
+    popolazione_comune UInt32    -- ISTAT census 2011
+  `,
+  /** Estimated resident population by comune x single year of age x gender (generated from the census total). */
+  popolazione: `
+    comune String, ats String, regione String, popolazione_comune UInt32,
+    eta UInt8,                   -- 0..100 (100 = 100 and over)
+    genere UInt8,                -- 1 Maschio, 2 Femmina
+    residenti UInt32
+  `,
+  /** Providers (enti erogatori): every comune, every ATS, INPS and other bodies. */
+  enti: `
+    ente String,                 -- e.g. 'C058091' (Comune di Roma), 'A12003' (ATS), 'INPS', 'E05001'
+    ente_nome String,
+    ente_tipo LowCardinality(String), -- comune | ats | inps | altro
+    sede_comune String,          -- ISTAT code of the comune of the legal seat
+    sede_ats String,
+    sede_regione String
+  `,
+  /** Nomenclatore degli interventi e servizi sociali: the codes used by the demo data, with their category. */
+  nomenclatore: `
+    codice_prestazione String,   -- e.g. 'A1.06'
+    prestazione_nome String,     -- e.g. 'Buoni spesa o buoni pasto'
+    categoria String,            -- e.g. 'A1'
+    categoria_nome String,       -- e.g. 'Contributi economici'
+    fonte LowCardinality(String) -- 'PAS' when the code and label appear in the PAS guide, 'plausibile' when invented
+  `,
+  /** PS-PSA social benefit records (generated demo data, SIUSS-like fields). */
+  prestazioni: `
+    anno UInt16,
+    trimestre UInt8,
+    beneficiario_id UInt64,      -- pseudonymous person id, stable across years and benefits
+    comune String, ats String, regione String, popolazione_comune UInt32, -- residence of the beneficiary
+    eta UInt8,                   -- age in completed years in that year
+    genere UInt8,                -- 1 Maschio, 2 Femmina
+    ente String, ente_tipo LowCardinality(String),
+    sede_comune String, sede_ats String, sede_regione String,            -- legal seat of the ente
+    categoria LowCardinality(String),          -- e.g. 'A1'
+    codice_prestazione LowCardinality(String), -- e.g. 'A1.06'
+    carattere UInt8,             -- 1 Periodico, 2 Occasionale
+    presa_in_carico UInt8,       -- 1 SI, 2 NO
+    area_utenza UInt8,           -- 0 non preso in carico, 1 famiglia e minori, 2 disabilità e non autosufficienza, 3 povertà ed esclusione sociale
+    prova_mezzi UInt8,           -- PresenzaProvaMezzi 1..4
+    inps UInt8,                  -- 1 if the ente is INPS
+    importo Decimal(18, 2),
+    isee Nullable(Decimal(18, 2)) -- ISEE value where the benefit is ISEE-bound and the DSU is known
+  `,
+  /** One row per load: what was loaded, when, how many rows; the latest per source is the data's "as of". */
+  data_versions: `
+    source LowCardinality(String),
+    loaded_at DateTime64(3, 'UTC'),
+    rows UInt64,
+    generated Bool,
+    note String
+  `,
+} as const;
+
+const ENGINES: Record<keyof typeof TABLES, string> = {
+  territorio: 'ENGINE = MergeTree ORDER BY comune',
+  popolazione: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, eta, genere)',
+  enti: 'ENGINE = MergeTree ORDER BY ente',
+  nomenclatore: 'ENGINE = MergeTree ORDER BY codice_prestazione',
+  data_versions: 'ENGINE = MergeTree ORDER BY (source, loaded_at)',
+  prestazioni: 'ENGINE = MergeTree PARTITION BY anno ORDER BY (regione, ats, comune, codice_prestazione, beneficiario_id)',
+};
+
+export type TableName = keyof typeof TABLES;
+
+export function createTableSql(engine: Engine, name: TableName, as: string = name): string {
+  return `CREATE TABLE IF NOT EXISTS ${engine.table(as)} (${TABLES[name]}) ${ENGINES[name]}`;
+}
+
+export async function ensureSchema(engine: Engine): Promise<void> {
+  for (const name of Object.keys(TABLES) as TableName[]) await engine.command(createTableSql(engine, name));
+}
