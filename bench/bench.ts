@@ -6,6 +6,7 @@
  * as equivalent hand-written SQL directly on the engine. Prints median and p95
  * of each and their ratio (API / engine), and writes the same as JSON.
  */
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { Directory } from '../server/security/directory.ts';
 import type { QueryContext } from '../server/query/execute.ts';
+import { createVerifier, mintToken } from '../server/security/tokens.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -42,7 +44,10 @@ await prepareData(engine, { demoRows: rows, seed: config.seed, log: (l) => conso
 
 const model = loadModel({ dir: resolve('cubes') });
 const context: QueryContext = { engine, model, directory: await Directory.load(engine), dataStatus: async () => { const i = await dataInfo(engine); return { demo: i.demo, sources: i.sources }; } };
-const app = await buildApp({ context: () => context });
+// The benchmark calls the API as a national user: a token signed with a one-off secret.
+const secret = randomBytes(32).toString('base64url');
+const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret }) } });
+const authorization = `Bearer ${await mintToken({ secret, profile: 'nazionale', subject: 'bench', expiresIn: '1d' })}`;
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -106,7 +111,7 @@ const quantile = (xs: number[], q: number) => {
 const results = [];
 for (const c of cases) {
   const api = await time(async () => {
-    const res = await fetch(`${base}/v1/cubes/prestazioni/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(c.body) });
+    const res = await fetch(`${base}/v1/cubes/prestazioni/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(c.body) });
     if (!res.ok) throw new Error(`${c.name}: ${res.status} ${await res.text()}`);
     await res.json();
   });

@@ -1,0 +1,217 @@
+/**
+ * The query API against hand-written SQL on the same generated data: every
+ * dimension and measure of `prestazioni`, totals, filters, formats, errors.
+ */
+import t from 'tap';
+import { demoApp } from './helpers/app.ts';
+
+// The national profile without small-count suppression (a deployment setting): these tests check the
+// figures themselves; suppression and scopes have their own suites.
+const demo = await demoApp(60_000, 7, { nationalExemptFromDisclosure: true });
+t.teardown(demo.dispose);
+const { app, engine } = demo;
+const headers = await demo.as({ profile: 'nazionale' });
+const P = engine.table('prestazioni');
+
+type Row = Record<string, unknown>;
+
+async function query(body: unknown, format = 'json') {
+  const res = await app.inject({ method: 'POST', url: `/v1/cubes/prestazioni/query?format=${format}`, headers, payload: body as object });
+  return res;
+}
+async function rowsOf(body: unknown): Promise<Row[]> {
+  const res = await query(body);
+  if (res.statusCode !== 200) throw new Error(`${res.statusCode} ${res.body}`);
+  return res.json().rows;
+}
+function close(t: { ok(value: boolean, message: string): unknown }, actual: unknown, expected: number, msg: string) {
+  t.ok(typeof actual === 'number' && Math.abs(actual - expected) <= Math.max(0.011, Math.abs(expected) * 1e-9), `${msg}: ${actual} ≈ ${expected}`);
+}
+
+// Independent definitions of the model's computed dimensions, written out by hand.
+const HAND_KEYS: Record<string, string> = {
+  anno: 'anno',
+  trimestre: 'trimestre',
+  regione: 'regione',
+  ats: 'ats',
+  comune: 'comune',
+  genere: 'genere',
+  categoria: 'categoria',
+  codice_prestazione: 'codice_prestazione',
+  carattere: 'carattere',
+  presa_in_carico: 'presa_in_carico',
+  area_utenza: 'area_utenza',
+  inps: 'inps',
+  ente_erogatore: 'ente',
+  tipo_ente: 'ente_tipo',
+  fascia_eta: `CASE WHEN eta < 3 THEN '0-2' WHEN eta < 6 THEN '3-5' WHEN eta < 18 THEN '6-17' WHEN eta < 25 THEN '18-24' WHEN eta < 45 THEN '25-44'
+                WHEN eta < 65 THEN '45-64' WHEN eta < 75 THEN '65-74' WHEN eta < 85 THEN '75-84' ELSE '85+' END`,
+  cluster: `CASE WHEN popolazione_comune <= 5000 THEN '1' WHEN popolazione_comune <= 20000 THEN '2' WHEN popolazione_comune <= 60000 THEN '3'
+             WHEN popolazione_comune <= 250000 THEN '4' ELSE '5' END`,
+  fascia_isee: `CASE WHEN isee IS NULL THEN 'nd' WHEN isee = 0 THEN '1' WHEN isee <= 3000 THEN '2' WHEN isee <= 6000 THEN '3' WHEN isee <= 9000 THEN '4'
+                 WHEN isee <= 12000 THEN '5' WHEN isee <= 15000 THEN '6' WHEN isee <= 20000 THEN '7' ELSE '8' END`,
+};
+
+t.test('every dimension, against hand-written SQL', async (t) => {
+  for (const [dim, expr] of Object.entries(HAND_KEYS)) {
+    const api = await rowsOf({ measures: ['beneficiari', 'importo', 'prestazioni'], rows: [dim], limit: 100000 });
+    const hand = await engine.query<Row>(`SELECT toString(${expr}) AS k, uniqExact(beneficiario_id) AS b, toFloat64(sum(importo)) AS i, count() AS n FROM ${P} GROUP BY k`);
+    t.equal(api.length, hand.length, `${dim}: same number of members (${hand.length})`);
+    const byKey = new Map(hand.map((r) => [String(r.k), r]));
+    let mismatches = 0;
+    for (const row of api) {
+      const h = byKey.get(String(row[dim]));
+      if (!h || row.beneficiari !== Number(h.b) || row.prestazioni !== Number(h.n) || Math.abs((row.importo as number) - Number(h.i)) > 0.011) mismatches++;
+    }
+    t.equal(mismatches, 0, `${dim}: every member's beneficiari, prestazioni and importo match`);
+  }
+});
+
+t.test('derived measures, against hand-written SQL', async (t) => {
+  const api = await rowsOf({
+    measures: ['importo_medio', 'quota_popolazione', 'comuni_con_beneficiari', 'quota_comuni', 'quota_importo_presa_in_carico', 'quota_beneficiari_presa_in_carico'],
+    rows: ['regione'],
+  });
+  const hand = await engine.query<Row>(`
+    SELECT f.regione AS regione, f.i / f.b AS medio, f.b / p.res AS qpop, f.nc AS nc, f.nc / p.ncom AS qcom, f.ipic / f.i AS qi, f.bpic / f.b AS qb
+    FROM (SELECT regione, toFloat64(sum(importo)) i, uniqExact(beneficiario_id) b, uniqExact(comune) nc,
+                 toFloat64(sumIf(importo, presa_in_carico = 1)) ipic, uniqExactIf(beneficiario_id, presa_in_carico = 1) bpic
+          FROM ${P} GROUP BY regione) f
+    JOIN (SELECT regione, sum(residenti) res, uniqExact(comune) ncom FROM ${engine.table('popolazione')} GROUP BY regione) p ON p.regione = f.regione`);
+  t.equal(api.length, hand.length);
+  for (const h of hand) {
+    const row = api.find((r) => r.regione === h.regione)!;
+    close(t, row.importo_medio, Number(h.medio), `importo medio ${h.regione}`);
+    close(t, row.quota_popolazione, Number(h.qpop), `quota popolazione ${h.regione}`);
+    t.equal(row.comuni_con_beneficiari, Number(h.nc), `comuni con beneficiari ${h.regione}`);
+    close(t, row.quota_comuni, Number(h.qcom), `quota comuni ${h.regione}`);
+    close(t, row.quota_importo_presa_in_carico, Number(h.qi), `quota importo presa in carico ${h.regione}`);
+    close(t, row.quota_beneficiari_presa_in_carico, Number(h.qb), `quota beneficiari presa in carico ${h.regione}`);
+  }
+});
+
+t.test('quota_popolazione uses the population of the same age band and gender', async (t) => {
+  const api = await rowsOf({ measures: ['quota_popolazione'], rows: ['fascia_eta', 'genere'], filters: [{ dimension: 'regione', op: 'eq', value: '12' }] });
+  const hand = await engine.query<Row>(`
+    SELECT f.k AS k, f.g AS g, f.b / p.res AS q FROM
+      (SELECT ${HAND_KEYS.fascia_eta} AS k, genere AS g, uniqExact(beneficiario_id) b FROM ${P} WHERE regione = '12' GROUP BY k, g) f
+    JOIN (SELECT ${HAND_KEYS.fascia_eta} AS k, genere AS g, sum(residenti) res FROM ${engine.table('popolazione')} WHERE regione = '12' GROUP BY k, g) p
+      ON p.k = f.k AND p.g = f.g`);
+  t.equal(api.length, hand.length);
+  for (const h of hand) close(t, api.find((r) => r.fascia_eta === h.k && r.genere === Number(h.g))?.quota_popolazione, Number(h.q), `${h.k} ${h.g}`);
+});
+
+t.test('subtotals and totals come from the engine: beneficiari are not added up', async (t) => {
+  const rows = await rowsOf({ measures: ['beneficiari', 'importo'], rows: ['regione', 'categoria'], totals: true, subtotals: true });
+  const byRegion = await engine.query<Row>(`SELECT regione, uniqExact(beneficiario_id) b, toFloat64(sum(importo)) i FROM ${P} GROUP BY regione`);
+  const [grand] = await engine.query<Row>(`SELECT uniqExact(beneficiario_id) b, toFloat64(sum(importo)) i FROM ${P}`);
+  let differs = 0;
+  for (const h of byRegion) {
+    const sub = rows.find((r) => r.regione === h.regione && r.categoria === null)!;
+    t.same(sub.rollup, ['categoria']);
+    t.equal(sub.beneficiari, Number(h.b), `subtotal beneficiari ${h.regione}`);
+    close(t, sub.importo, Number(h.i), `subtotal importo ${h.regione}`);
+    const details = rows.filter((r) => r.regione === h.regione && r.categoria !== null);
+    const sumOfRows = details.reduce((s, r) => s + (r.beneficiari as number), 0);
+    if (sumOfRows !== sub.beneficiari) differs++;
+    close(t, details.reduce((s, r) => s + (r.importo as number), 0), sub.importo as number, `importo is additive in ${h.regione}`);
+  }
+  t.ok(differs > 0, `in ${differs} regions the subtotal of beneficiari differs from the sum of its rows (people with benefits in several categories)`);
+  const total = rows[rows.length - 1];
+  t.same(total.rollup, ['regione', 'categoria'], 'grand total last');
+  t.equal(total.beneficiari, Number(grand.b));
+  // Subtotals follow their group, the total comes last.
+  const firstRegion = rows[0].regione;
+  const lastOfFirst = rows.filter((r) => r.regione === firstRegion).pop()!;
+  t.same(lastOfFirst.rollup, ['categoria']);
+});
+
+t.test('crosstab totals: row totals, column totals, grand total', async (t) => {
+  const rows = await rowsOf({ measures: ['beneficiari'], rows: ['genere'], columns: ['anno'], totals: true });
+  const hand = await engine.query<Row>(`SELECT genere, anno, uniqExact(beneficiario_id) b FROM ${P} GROUP BY GROUPING SETS ((genere, anno), (genere), (anno), ()) SETTINGS group_by_use_nulls = 1`);
+  t.equal(rows.length, hand.length);
+  for (const h of hand) {
+    const g = h.genere === null ? null : Number(h.genere);
+    const a = h.anno === null ? null : Number(h.anno);
+    t.equal(rows.find((r) => r.genere === g && r.anno === a)?.beneficiari, Number(h.b), `genere ${g} anno ${a}`);
+  }
+});
+
+t.test('filters: eq, in, not_in, between, gte, lte', async (t) => {
+  const cases: [unknown[], string][] = [
+    [[{ dimension: 'anno', op: 'in', values: [2021, 2023] }], 'anno IN (2021, 2023)'],
+    [[{ dimension: 'area_utenza', op: 'not_in', values: [0] }], 'area_utenza != 0'],
+    [[{ dimension: 'anno', op: 'between', values: [2020, 2022] }], 'anno BETWEEN 2020 AND 2022'],
+    [[{ dimension: 'fascia_eta', op: 'gte', value: '65-74' }], 'eta >= 65'],
+    [[{ dimension: 'fascia_isee', op: 'lte', value: '2' }], 'isee IS NOT NULL AND isee <= 3000'],
+    [[{ dimension: 'categoria', op: 'eq', value: 'A1' }, { dimension: 'genere', op: 'eq', value: 2 }], "categoria = 'A1' AND genere = 2"],
+    [[{ dimension: 'cluster', op: 'in', values: ['4', '5'] }], 'popolazione_comune > 60000'],
+  ];
+  for (const [filters, where] of cases) {
+    const [api] = await rowsOf({ measures: ['beneficiari', 'importo'], filters });
+    const [hand] = await engine.query<Row>(`SELECT uniqExact(beneficiario_id) b, toFloat64(sum(importo)) i FROM ${P} WHERE ${where}`);
+    t.equal(api.beneficiari, Number(hand.b), `beneficiari where ${where}`);
+    close(t, api.importo, Number(hand.i), `importo where ${where}`);
+  }
+});
+
+t.test('order, limit, offset, truncation', async (t) => {
+  const all = await rowsOf({ measures: ['importo'], rows: ['regione'], order: [{ by: 'importo', direction: 'desc' }] });
+  const sorted = [...all].sort((a, b) => (b.importo as number) - (a.importo as number));
+  t.same(all.map((r) => r.regione), sorted.map((r) => r.regione));
+  const res = await query({ measures: ['importo'], rows: ['regione'], order: [{ by: 'importo', direction: 'desc' }], limit: 3, offset: 2 });
+  const body = res.json();
+  t.same(body.rows.map((r: Row) => r.regione), all.slice(2, 5).map((r) => r.regione));
+  t.equal(body.truncated, true);
+  const byRatio = await rowsOf({ measures: ['quota_popolazione'], rows: ['regione'], order: [{ by: 'quota_popolazione', direction: 'desc' }], limit: 5 });
+  const ratios = byRatio.map((r) => r.quota_popolazione as number);
+  t.same(ratios, [...ratios].sort((a, b) => b - a), 'ordering by a cross-cube ratio');
+  t.equal(byRatio.length, 5);
+});
+
+t.test('labels are given alongside the keys', async (t) => {
+  const res = await query({ measures: ['beneficiari'], rows: ['regione', 'fascia_eta'], filters: [{ dimension: 'regione', op: 'in', values: ['21', '22'] }] });
+  const body = res.json();
+  t.equal(body.labels.regione['22'].it, 'Provincia Autonoma di Trento');
+  t.equal(body.labels.fascia_eta['85+'].it, '85 anni e oltre');
+  t.match(body.filters[0], /Regione \/ Provincia autonoma: .*Bolzano.*Trento/);
+  t.same(body.columns.map((c: Row) => [c.name, c.kind]), [['regione', 'dimension'], ['fascia_eta', 'dimension'], ['beneficiari', 'measure']]);
+  t.match(body.columns[2].definition, /persone distinte/);
+  t.equal(body.demo, true);
+  t.match(body.dataDate, /^\d{4}-\d{2}-\d{2}/);
+});
+
+t.test('GET with the query in the URL answers like POST', async (t) => {
+  const spec = { measures: ['beneficiari'], rows: ['anno'] };
+  const post = await rowsOf(spec);
+  const res = await app.inject({ method: 'GET', url: `/v1/cubes/prestazioni/query?q=${encodeURIComponent(JSON.stringify(spec))}`, headers });
+  t.equal(res.statusCode, 200);
+  t.same(res.json().rows, post);
+  const bad = await app.inject({ method: 'GET', url: `/v1/cubes/prestazioni/query?q=${encodeURIComponent('{not json')}`, headers });
+  t.equal(bad.statusCode, 400);
+  t.match(bad.json().detail, /non è JSON valido/);
+});
+
+t.test('errors are problem+json with an actionable message', async (t) => {
+  const cases: [unknown, number, string, RegExp][] = [
+    [{ measures: ['beneficiari'], rows: ['provincia'] }, 400, 'UNKNOWN_DIMENSION', /Dimensioni: anno, trimestre/],
+    [{ measures: ['benficiari'] }, 400, 'UNKNOWN_MEASURE', /Misure: importo, beneficiari/],
+    [{ measures: ['beneficiari'], filters: [{ dimension: 'genere', op: 'eq', value: 3 }] }, 400, 'UNKNOWN_MEMBER', /Valori ammessi: 1, 2/],
+    [{ measures: [] }, 400, 'INVALID_REQUEST', /measures/],
+    [{ measures: ['beneficiari'], filters: [{ dimension: 'anno', op: 'like', value: 1 }] }, 400, 'INVALID_REQUEST', /filters/],
+  ];
+  for (const [body, status, code, detail] of cases) {
+    const res = await query(body);
+    t.equal(res.statusCode, status, code);
+    t.match(res.headers['content-type'], /application\/problem\+json/);
+    t.match(res.json(), { status, code, detail });
+  }
+  const unknownCube = await app.inject({ method: 'POST', url: '/v1/cubes/nessuno/query', headers, payload: { measures: ['x'] } });
+  t.equal(unknownCube.statusCode, 404);
+  t.match(unknownCube.json().detail, /Cubi disponibili: popolazione, prestazioni\./);
+  const badFormat = await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers: { ...headers, accept: 'application/pdf' }, payload: { measures: ['importo'] } });
+  t.equal(badFormat.statusCode, 406);
+  const malformed = await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers: { ...headers, 'content-type': 'application/json' }, payload: '{"measures": [' });
+  t.equal(malformed.statusCode, 400);
+  t.match(malformed.headers['content-type'], /problem\+json/);
+});
