@@ -61,7 +61,7 @@ t.test('CSV: one header row, codes and labels, suppressed marked, machine-readab
 
 t.test('XLSX: caption, headers, number formats, frozen panes, suppression footnote, definitions', async (t) => {
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(await toXlsx(fixture));
+  await wb.xlsx.load((await toXlsx(fixture)) as never);
   const ws = wb.getWorksheet('Dati')!;
   t.equal(ws.getCell('A1').value, 'Prova "cubo", con virgole');
   t.equal(ws.getCell('A2').value, 'Filtro: Regione: Lazio');
@@ -106,13 +106,14 @@ t.test('CSV and XLSX from the API equal its JSON answer, number for number', asy
   const xlsxRes = await demo.app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query?format=xlsx', headers, payload: body });
   t.match(xlsxRes.headers['content-type'], /spreadsheetml/);
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(xlsxRes.rawPayload);
+  await wb.xlsx.load(xlsxRes.rawPayload as never);
   const ws = wb.getWorksheet('Dati')!;
-  const headerRow = ws.getRow(ws.views[0].ySplit!);
-  const yearRow = ws.getRow(ws.views[0].ySplit! - 1);
+  const ySplit = (ws.views[0] as { ySplit: number }).ySplit;
+  const headerRow = ws.getRow(ySplit);
+  const yearRow = ws.getRow(ySplit - 1);
   let cells = 0;
   ws.eachRow((r, n) => {
-    if (n <= ws.views[0].ySplit!) return;
+    if (n <= ySplit) return;
     const code = r.getCell(1).value;
     const label = r.getCell(2).value;
     if (label === null || label === undefined) return;

@@ -223,9 +223,9 @@ function mergeDimension(base: DimensionFile, local: DimensionFile): DimensionFil
 }
 
 function resolveDimension(name: string, def: DimensionFile, at: ParsedFile, path: (string | number)[], issues: ModelIssue[]): Dimension | undefined {
-  const ways = [def.column, def.expression, def.bands].filter((x) => x !== undefined).length;
+  const ways = [def.column, def.expression, def.bands, def.relative_to_scope].filter((x) => x !== undefined).length;
   if (ways !== 1) {
-    issues.push(issueAt(at, path, `a dimension needs exactly one of "column", "expression" or "bands" (found ${ways})`));
+    issues.push(issueAt(at, path, `a dimension needs exactly one of "column", "expression", "bands" or "relative_to_scope" (found ${ways})`));
     return undefined;
   }
   let key: KeyExpression;
@@ -239,7 +239,9 @@ function resolveDimension(name: string, def: DimensionFile, at: ParsedFile, path
     if (def.members) issues.push(issueAt(at, [...path, 'members'], 'banded dimensions take their members from the bands; remove "members"'));
     if (def.type === 'integer') issues.push(issueAt(at, [...path, 'type'], 'band keys are strings; remove "type" or set it to string'));
   } else {
-    key = def.column ? { kind: 'column', column: def.column } : { kind: 'expression', sql: def.expression! };
+    key = def.column ? { kind: 'column', column: def.column } : def.relative_to_scope ? { kind: 'scope_relative', columns: def.relative_to_scope } : { kind: 'expression', sql: def.expression! };
+    if (def.relative_to_scope && (def.type !== 'integer' || !Array.isArray(def.members) || def.members.map((m) => m.key).join() !== '1,2'))
+      issues.push(issueAt(at, path, 'relative_to_scope needs type: integer and members with keys 1 (in the territory) and 2 (outside)'));
     if (!def.members) members = { kind: 'distinct' };
     else if (Array.isArray(def.members)) {
       members = { kind: 'inline', members: def.members.map((m) => ({ key: m.key, label: label(m.label, String(m.key)), description: m.description })) };

@@ -52,6 +52,10 @@ export const DimensionSchema = z.strictObject({
   column: columnName.optional().describe('column of the fact table holding the member key'),
   expression: z.string().min(1).optional().describe('ClickHouse expression computing the member key (admin-written, trusted)'),
   bands: BandsSchema.optional(),
+  relative_to_scope: z
+    .strictObject({ regione: columnName, ats: columnName, comune: columnName })
+    .optional()
+    .describe("key 1 when the column of the caller's territory level equals the caller's territory, else 2 (e.g. ente erogatore con sede legale nel territorio / fuori); members 1 and 2 must be listed"),
   type: z.enum(['integer', 'string']).optional().describe('type of the member keys (default string; bands are strings)'),
   ordered: z.boolean().optional().describe('members have an order: range filters (gte, lte, between) allowed'),
   members: z.union([z.array(InlineMemberSchema).min(1), TableMembersSchema]).optional(),

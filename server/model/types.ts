@@ -20,7 +20,9 @@ export type MemberSource =
 export type KeyExpression =
   | { readonly kind: 'column'; readonly column: string }
   | { readonly kind: 'expression'; readonly sql: string }
-  | { readonly kind: 'bands'; readonly column: string; readonly ranges: readonly Band[]; readonly missing?: { key: string; label: Label } };
+  | { readonly kind: 'bands'; readonly column: string; readonly ranges: readonly Band[]; readonly missing?: { key: string; label: Label } }
+  /** 1 when the column of the caller's territory level holds the caller's territory, else 2: resolved by the scope rewrite. */
+  | { readonly kind: 'scope_relative'; readonly columns: Readonly<Record<'regione' | 'ats' | 'comune', string>> };
 
 export interface Dimension {
   readonly name: string;

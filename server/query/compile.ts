@@ -33,6 +33,9 @@ class Compiler {
         return quoteIdentifier(node.column);
       case 'sql':
         return `(${node.sql})`;
+      case 'scope_relative':
+        if (!node.scope) throw new Error('scope-relative dimension reached the compiler without a scope: the scope rewrite was skipped');
+        return node.scope === 'all' ? 'toUInt8(1)' : `if(${quoteIdentifier(node.scope.column)} = ${this.bind(node.scope.code, 'String')}, 1, 2)`;
       case 'bands': {
         const col = quoteIdentifier(node.column);
         const parts: string[] = [];

@@ -11,7 +11,9 @@ export type ParamType = 'Int64' | 'Float64' | 'String';
 export type ExprNode =
   | { readonly kind: 'column'; readonly column: string }
   | { readonly kind: 'sql'; readonly sql: string }
-  | { readonly kind: 'bands'; readonly column: string; readonly ranges: readonly Band[]; readonly missing?: string };
+  | { readonly kind: 'bands'; readonly column: string; readonly ranges: readonly Band[]; readonly missing?: string }
+  /** Unresolved until the scope rewrite names the caller's territory; the compiler refuses it unresolved. */
+  | { readonly kind: 'scope_relative'; readonly columns: Readonly<Record<'regione' | 'ats' | 'comune', string>>; readonly scope?: { readonly column: string; readonly code: string } | 'all' };
 
 export type PredicateNode =
   | { readonly kind: 'in'; readonly expr: ExprNode; readonly values: readonly (string | number)[]; readonly type: ParamType; readonly negate: boolean }
@@ -63,4 +65,30 @@ export interface AggregatePlan {
   readonly order: readonly PlanOrder[];
   readonly limit?: number;
   readonly offset?: number;
+}
+
+/** Rebuilds a plan with every expression node passed through `fn` (dimensions, sort keys, filters, measure conditions). */
+export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNode): AggregatePlan {
+  const pred = (p: PredicateNode): PredicateNode => {
+    switch (p.kind) {
+      case 'in':
+      case 'compare':
+        return { ...p, expr: fn(p.expr) };
+      case 'and':
+      case 'or':
+        return { ...p, items: p.items.map(pred) };
+      case 'false':
+        return p;
+    }
+  };
+  return {
+    ...plan,
+    dimensions: plan.dimensions.map((d) => ({
+      ...d,
+      expr: fn(d.expr),
+      sortExpr: d.sortExpr.kind === 'member_order' ? { ...d.sortExpr, expr: fn(d.sortExpr.expr) } : fn(d.sortExpr),
+    })),
+    measures: plan.measures.map((m) => ({ ...m, arg: m.arg && fn(m.arg), where: m.where && pred(m.where) })),
+    where: plan.where.map(pred),
+  };
 }

@@ -149,6 +149,8 @@ export function keyExpr(dim: Dimension): ExprNode {
       return { kind: 'sql', sql: dim.key.sql };
     case 'bands':
       return { kind: 'bands', column: dim.key.column, ranges: dim.key.ranges, missing: dim.key.missing?.key };
+    case 'scope_relative':
+      return { kind: 'scope_relative', columns: dim.key.columns };
   }
 }
 

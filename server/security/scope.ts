@@ -17,7 +17,7 @@
  */
 import { AppError } from '../errors.ts';
 import type { Cube, Dimension, Model } from '../model/types.ts';
-import type { AggregatePlan, PredicateNode } from '../query/plan.ts';
+import { mapExpressions, type AggregatePlan, type PredicateNode } from '../query/plan.ts';
 import { findCube, keyExpr, memberPredicate, type QueryPlan } from '../query/planner.ts';
 import type { Directory, Level, Place, Provider } from './directory.ts';
 import type { Principal } from './principal.ts';
@@ -75,7 +75,16 @@ export function scopePredicate(cube: Cube, scope: Scope): PredicateNode | undefi
 
 function restrict(plan: AggregatePlan, cube: Cube, scope: Scope): AggregatePlan {
   const predicate = scopePredicate(cube, scope);
-  return predicate ? { ...plan, where: [predicate, ...plan.where] } : plan;
+  const resolved = resolveScopeRelative(plan, scope);
+  return predicate ? { ...resolved, where: [predicate, ...resolved.where] } : resolved;
+}
+
+/** Dimensions relative to the caller's territory ("sede legale nel territorio / fuori") learn which territory that is. */
+function resolveScopeRelative(plan: AggregatePlan, scope: Scope): AggregatePlan {
+  const place = scope.kind === 'territory' ? scope.place : scope.kind === 'provider' ? scope.provider.seat : undefined;
+  return mapExpressions(plan, (e) =>
+    e.kind !== 'scope_relative' ? e : { ...e, scope: place ? { column: e.columns[place.level], code: place.code } : 'all' },
+  );
 }
 
 /** Filters on territory levels must name existing places inside (or above) the caller's territory. */
