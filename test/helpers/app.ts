@@ -19,6 +19,8 @@ export interface DemoApp {
   model: Model;
   directory: Directory;
   apiKeys: ApiKeyStore;
+  /** Structured log lines written by the app (JSON). */
+  logs: Record<string, unknown>[];
   /** Authorization headers of a freshly minted token for this principal. */
   as(principal: Omit<Principal, 'id'>): Promise<Record<string, string>>;
   dispose(): Promise<void>;
@@ -41,13 +43,16 @@ export async function demoApp(rows = 60_000, seed = 7, opts: { nationalExemptFro
     },
   };
   const apiKeys = new ApiKeyStore(`${dir}/api-keys.json`);
-  const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys } });
+  const logs: Record<string, unknown>[] = [];
+  const stream = { write: (line: string) => void logs.push(JSON.parse(line)) };
+  const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys }, logger: { level: 'info', stream } });
   return {
     app,
     engine,
     model,
     directory,
     apiKeys,
+    logs,
     async as(p) {
       const token = await mintToken({ secret: TEST_SECRET, profile: p.profile, scope: p.scope, subject: `test:${p.profile}:${p.scope ?? ''}`, expiresIn: '1h' });
       return { authorization: `Bearer ${token}` };
