@@ -215,3 +215,54 @@ t.test('errors are problem+json with an actionable message', async (t) => {
   t.equal(malformed.statusCode, 400);
   t.match(malformed.headers['content-type'], /problem\+json/);
 });
+
+t.test('cube list and description carry labels, definitions and additivity', async (t) => {
+  const list = (await app.inject({ method: 'GET', url: '/v1/cubes', headers })).json();
+  t.same(list.cubes.map((c: Row) => c.name), ['popolazione', 'prestazioni']);
+  const cube = (await app.inject({ method: 'GET', url: '/v1/cubes/prestazioni', headers })).json();
+  const measure = (n: string) => cube.measures.find((m: Row) => m.name === n);
+  t.match(measure('beneficiari'), { additive: false, type: 'count_distinct', format: 'integer', definition: /persone distinte/ });
+  t.match(measure('importo'), { additive: true, format: 'euro' });
+  t.match(measure('quota_popolazione'), { additive: false, format: 'percent' });
+  const dim = (n: string) => cube.dimensions.find((d: Row) => d.name === n);
+  t.match(dim('ats'), { hierarchy: { name: 'territorio', level: 1 }, members: 'table', provenance: 'plausibile' });
+  t.same(dim('fascia_isee').bands.map((b: Row) => b.key), ['1', '2', '3', '4', '5', '6', '7', '8']);
+  t.same(cube.hierarchies, [{ name: 'territorio', label: { it: 'Territorio', en: 'Territory' }, levels: ['regione', 'ats', 'comune'] }]);
+  t.equal(cube.demo, true);
+});
+
+t.test('members: search, parent, paging, against the reference table', async (t) => {
+  const get = async (qs: string) => (await app.inject({ method: 'GET', url: `/v1/cubes/prestazioni/dimensions/comune/members?${qs}`, headers })).json();
+  const roma = await get('q=roma');
+  const hand = await engine.query<Row>(`SELECT comune, any(comune_nome) n FROM ${engine.table('territorio')} WHERE positionCaseInsensitiveUTF8(comune_nome, 'roma') > 0 OR startsWith(comune, 'roma') GROUP BY comune ORDER BY comune`);
+  t.equal(roma.total, hand.length);
+  t.ok(roma.members.some((m: Row) => m.key === '058091' && (m.label as Row).it === 'Roma'));
+  const [{ ats: firstAts, n }] = await engine.query<Row>(`SELECT ats, count() n FROM ${engine.table('territorio')} GROUP BY ats ORDER BY n DESC LIMIT 1`);
+  const page1 = await get(`parent=${firstAts}&limit=5`);
+  const page2 = await get(`parent=${firstAts}&limit=5&offset=5`);
+  t.equal(page1.total, Number(n));
+  t.equal(page1.members.length, 5);
+  t.notOk(page1.members.some((m: Row) => page2.members.some((x: Row) => x.key === m.key)), 'pages do not overlap');
+  t.ok(page1.members.every((m: Row) => m.parent === firstAts));
+  const bands = (await app.inject({ method: 'GET', url: '/v1/cubes/prestazioni/dimensions/fascia_eta/members', headers })).json();
+  t.equal(bands.members[0].key, '0-2');
+  const years = (await app.inject({ method: 'GET', url: '/v1/cubes/prestazioni/dimensions/anno/members', headers })).json();
+  t.same(years.members.map((m: Row) => m.key), [2019, 2020, 2021, 2022, 2023]);
+  const bad = await app.inject({ method: 'GET', url: '/v1/cubes/prestazioni/dimensions/provincia/members', headers });
+  t.equal(bad.statusCode, 400);
+});
+
+t.test('OpenAPI documents every endpoint with working examples', async (t) => {
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  t.equal(doc.openapi, '3.1.0');
+  for (const path of ['/v1/cubes', '/v1/cubes/{cube}', '/v1/cubes/{cube}/dimensions/{dimension}/members', '/v1/cubes/{cube}/query']) t.ok(doc.paths[path], path);
+  const post = doc.paths['/v1/cubes/{cube}/query'].post;
+  const example = post.requestBody.content['application/json'].schema.example;
+  t.same(example.measures, ['beneficiari', 'importo'], 'the query example of the contract');
+  const res = await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers, payload: example });
+  t.equal(res.statusCode, 200, 'the documented example works against the demo data');
+  t.ok(doc.components.securitySchemes.bearer && doc.components.securitySchemes.apiKey);
+  const docs = await app.inject({ method: 'GET', url: '/docs/' });
+  t.equal(docs.statusCode, 200);
+  t.match(docs.body, /swagger/i);
+});

@@ -201,7 +201,7 @@ function resolveCube(file: CubeFile, at: ParsedFile, shared: Map<string, { def: 
   return {
     name: file.name,
     label: label(file.label, file.name),
-    access: { territory, provider, ancestorTotals: file.access?.ancestor_totals ?? false },
+    access: { territory, provider, ancestorTotals: file.access?.ancestor_totals ?? false, level: file.access?.level ?? 'ente' },
     disclosure: file.disclosure && { person: file.disclosure.person, threshold: file.disclosure.threshold },
     description: file.description,
     table: file.table,

@@ -76,6 +76,8 @@ export interface Access {
   readonly territory: Readonly<Partial<Record<'regione' | 'ats' | 'comune', string>>>;
   readonly provider?: string;
   readonly ancestorTotals: boolean;
+  /** Detail level: profiles of this level and above may open the cube. */
+  readonly level: 'nazionale' | 'regionale' | 'ats' | 'comunale' | 'ente';
 }
 
 export interface Disclosure {

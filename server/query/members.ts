@@ -4,7 +4,7 @@ import { quoteIdentifier } from '../engine/client.ts';
 import type { Cube, Dimension } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
-import { memberScope, resolveScope, scopePredicate } from '../security/scope.ts';
+import { checkCubeAccess, memberScope, resolveScope, scopePredicate } from '../security/scope.ts';
 import { compilePredicate } from './compile.ts';
 import type { Label } from './result.ts';
 
@@ -28,6 +28,7 @@ export interface MemberPage {
 }
 
 export async function listMembers(engine: Engine, directory: Directory, cube: Cube, dim: Dimension, query: MemberQuery, principal: Principal): Promise<MemberPage> {
+  checkCubeAccess(cube, principal);
   const src = dim.members;
   if (src.kind === 'table') return tableMembers(engine, directory, cube, dim, src, query, principal);
   let all: Member[];

@@ -20,6 +20,7 @@ import type { Cube, Dimension, Model } from '../model/types.ts';
 import { mapExpressions, type AggregatePlan, type PredicateNode } from '../query/plan.ts';
 import { findCube, keyExpr, memberPredicate, type QueryPlan } from '../query/planner.ts';
 import type { Directory, Level, Place, Provider } from './directory.ts';
+import { mayOpenLevel } from './levels.ts';
 import type { Principal } from './principal.ts';
 
 export type Scope =
@@ -50,7 +51,15 @@ export function describeScope(scope: Scope): string {
   return `i residenti nel territorio del${what.startsWith("l'") ? 'l' : ''} ${what.replace(/^l'|^la |^il /, '')} ${scope.place.name} (${scope.place.code})`;
 }
 
+/** The access matrix: refuses a cube whose detail level is above the caller's profile. */
+export function checkCubeAccess(cube: Cube, principal: Principal): void {
+  if (!mayOpenLevel(principal.profile, cube.access.level))
+    throw new AppError('FORBIDDEN_CUBE', `Il cubo "${cube.name}" è di livello ${cube.access.level}: il profilo ${principal.profile} apre solo cubi e report del proprio livello e di quelli inferiori.`);
+}
+
 export function secureQuery(plan: QueryPlan, principal: Principal, model: Model, directory: Directory): QueryPlan {
+  checkCubeAccess(plan.cube, principal);
+  for (const r of plan.crossRatios) checkCubeAccess(findCube(model, r.cube), principal);
   const scope = resolveScope(principal, directory);
   checkTerritoryFilters(plan, scope, directory);
   const effective = benchmarkScope(plan, scope, directory);
@@ -136,6 +145,7 @@ function benchmarkScope(plan: QueryPlan, scope: Scope, directory: Directory): Sc
  * dimension of an Ente profile it keeps only the Ente itself.
  */
 export function memberScope(cube: Cube, dim: Dimension, principal: Principal, directory: Directory): PredicateNode | undefined {
+  checkCubeAccess(cube, principal);
   const scope = resolveScope(principal, directory);
   if (scope.kind === 'all') return undefined;
   if (scope.kind === 'provider') {

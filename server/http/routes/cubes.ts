@@ -7,7 +7,9 @@ import { runQuery, type QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
 import { findCube, findDimension } from '../../query/planner.ts';
 import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
+import { mayOpenLevel } from '../../security/levels.ts';
 import type { Principal } from '../../security/principal.ts';
+import { checkCubeAccess } from '../../security/scope.ts';
 import { toCsv } from '../formats/csv.ts';
 import { toXlsx } from '../formats/xlsx.ts';
 import { auditQuery } from '../audit.ts';
@@ -29,11 +31,12 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
   const errors = { 400: ProblemOut, 404: ProblemOut };
 
   app.get('/v1/cubes', {
-    schema: { tags: ['cubi'], summary: 'Elenco dei cubi', response: { 200: z.object({ cubes: z.array(CubeSummaryOut) }) } },
-  }, async () => {
+    schema: { tags: ['cubi'], summary: 'Elenco dei cubi che il profilo può aprire', response: { 200: z.object({ cubes: z.array(CubeSummaryOut) }) } },
+  }, async (request) => {
     const ctx = opts.context();
     const status = await ctx.dataStatus();
-    const cubes = [...ctx.model.cubes.values()].filter((c) => !c.hidden).map((c) => ({
+    const principal = opts.principal(request);
+    const cubes = [...ctx.model.cubes.values()].filter((c) => !c.hidden && mayOpenLevel(principal.profile, c.access.level)).map((c) => ({
       name: c.name,
       label: c.label,
       description: c.description,
@@ -55,6 +58,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
   }, async (request) => {
     const ctx = opts.context();
     const cube = findCube(ctx.model, request.params.cube);
+    checkCubeAccess(cube, opts.principal(request));
     const status = await ctx.dataStatus();
     return { ...describeCube(cube), dataDate: status.sources[cube.source] ?? '', demo: status.demo };
   });

@@ -1,0 +1,50 @@
+/**
+ * `npm run demo-data -- --rows 10000000 [--seed 1] [--data-dir ./data] [--force]`
+ * Creates the schema and reference data if missing and generates the demo
+ * benefit records; `--force` replaces existing benefit records. Needs the
+ * data directory for itself: stop the server first (embedded engine).
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { prepareData } from '../data/bootstrap.ts';
+import { openEngine } from '../engine/client.ts';
+
+const usage = 'uso: npm run demo-data -- [--rows N] [--seed N] [--data-dir DIR] [--force]';
+let values;
+try {
+  ({ values } = parseArgs({ options: { rows: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean' } } }));
+} catch (err) {
+  console.error(`${(err as Error).message}\n${usage}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const config = loadConfig(process.env);
+const rows = values.rows === undefined ? config.demoRows : Number(values.rows.replaceAll('_', ''));
+const seed = values.seed === undefined ? config.seed : Number(values.seed);
+if (!Number.isInteger(rows) || rows < 1000) {
+  console.error(`--rows deve essere un intero >= 1000 (ricevuto ${values.rows}).\n${usage}`);
+  process.exit(2);
+}
+if (!Number.isInteger(seed) || seed < 0) {
+  console.error(`--seed deve essere un intero >= 0.\n${usage}`);
+  process.exit(2);
+}
+const dataDir = resolve(values['data-dir'] ?? config.dataDir);
+let engine;
+try {
+  engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir });
+} catch (err) {
+  const message = (err as Error).message;
+  console.error(/lock|already running|active data directory/i.test(message) ? `La cartella ${dataDir} è in uso (server avviato?): fermarlo prima. (${message.split('\n')[0]})` : message);
+  process.exit(1);
+}
+if (values.force) {
+  await engine.command(`DROP TABLE IF EXISTS ${engine.table('prestazioni')}`);
+  console.log('[dati] prestazioni esistenti eliminate (--force)');
+}
+await prepareData(engine, { demoRows: rows, seed, log: (l) => console.log(l) });
+await engine.close();

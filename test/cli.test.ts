@@ -1,0 +1,48 @@
+/** The command-line tools, run as a user runs them. */
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createVerifier, demoSecret } from '../server/security/tokens.ts';
+
+const run = promisify(execFile);
+const dataDir = mkdtempSync(join(tmpdir(), 'pas-cli-'));
+t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+const env = { ...process.env, DATA_DIR: dataDir };
+const tsx = (script: string, args: string[]) => run(process.execPath, ['--import', 'tsx', script, ...args], { env });
+async function failure(p: Promise<unknown>): Promise<{ code: number; stderr: string }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as { code: number; stderr: string };
+  }
+  throw new Error('expected a non-zero exit');
+}
+
+t.test('demo-data generates with progress lines, then reuses the data', async (t) => {
+  const first = await tsx('server/cli/demo-data.ts', ['--rows', '5000', '--seed', '3']);
+  t.match(first.stdout, /\[dati\] territorio: 7904 comuni ISTAT, \d+ ATS generati/);
+  t.match(first.stdout, /\[dati\] prestazioni 2023: [\d.]+ righe generate/);
+  const again = await tsx('server/cli/demo-data.ts', ['--rows', '5000']);
+  t.match(again.stdout, /dati esistenti riusati/);
+  const bad = await failure(tsx('server/cli/demo-data.ts', ['--rows', 'molte']));
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--rows deve essere un intero/);
+});
+
+t.test('token mints a JWT the server verifies; apikey creates, lists and revokes', async (t) => {
+  const { stdout } = await tsx('server/cli/token.ts', ['--profile', 'ats', '--scope', 'ATS12005', '--sub', 'mario.rossi']);
+  const verify = await createVerifier({ secret: demoSecret(join(dataDir, 'jwt-secret')) });
+  t.same(await verify(stdout.trim()), { id: 'mario.rossi', profile: 'ats', scope: 'ATS12005' });
+  const noScope = await failure(tsx('server/cli/token.ts', ['--profile', 'comunale']));
+  t.equal(noScope.code, 2);
+  t.match(noScope.stderr, /richiede --scope/);
+  const created = await tsx('server/cli/apikey.ts', ['create', '--name', 'script-r', '--profile', 'regionale', '--scope', '12']);
+  const id = created.stdout.match(/chiave (\w+) creata/)![1];
+  t.match(created.stdout, /\npas_[\w-]{43}\n/);
+  t.match((await tsx('server/cli/apikey.ts', ['list'])).stdout, new RegExp(`${id}\\tscript-r\\tregionale\\t12\\t.*\\tattiva`));
+  await tsx('server/cli/apikey.ts', ['revoke', id]);
+  t.match((await tsx('server/cli/apikey.ts', ['list'])).stdout, /revocata/);
+});
