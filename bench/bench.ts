@@ -16,6 +16,7 @@ import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { Directory } from '../server/security/directory.ts';
+import { createLabelCache } from '../server/query/labels.ts';
 import type { QueryContext } from '../server/query/execute.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
 
@@ -43,7 +44,8 @@ console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLo
 await prepareData(engine, { demoRows: rows, seed: config.seed, log: (l) => console.log(l) });
 
 const model = loadModel({ dir: resolve('cubes') });
-const context: QueryContext = { engine, model, directory: await Directory.load(engine), dataStatus: async () => { const i = await dataInfo(engine); return { demo: i.demo, sources: i.sources }; } };
+const status = dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources }));
+const context: QueryContext = { engine, model, directory: await Directory.load(engine), labels: createLabelCache(engine), dataStatus: () => status };
 // The benchmark calls the API as a national user: a token signed with a one-off secret.
 const secret = randomBytes(32).toString('base64url');
 const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret }) } });

@@ -10,6 +10,7 @@ import { openEngine } from './engine/client.ts';
 import { buildApp } from './http/app.ts';
 import { loadModel, ModelError } from './model/load.ts';
 import type { Model } from './model/types.ts';
+import { createLabelCache } from './query/labels.ts';
 import type { DataStatus, QueryContext } from './query/execute.ts';
 import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
 import { demoUsers } from './security/demo-users.ts';
@@ -46,6 +47,7 @@ const context: QueryContext = {
   engine,
   model,
   directory: await Directory.load(engine),
+  labels: createLabelCache(engine),
   nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure,
   dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources }))),
 };

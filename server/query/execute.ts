@@ -11,7 +11,7 @@ import type { Principal } from '../security/principal.ts';
 import { PERSONS, protect, withPersonCount } from '../security/disclosure.ts';
 import { secureQuery } from '../security/scope.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
-import { lookupLabels } from './labels.ts';
+import type { LabelCache } from './labels.ts';
 import type { AggregatePlan } from './plan.ts';
 import { findDimension, planQuery, type QueryPlan } from './planner.ts';
 import type { Label, QueryResult, ResultColumn, ResultRow } from './result.ts';
@@ -27,6 +27,7 @@ export interface QueryContext {
   engine: Engine;
   model: Model;
   directory: Directory;
+  labels: LabelCache;
   /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
   nationalExemptFromDisclosure?: boolean;
   dataStatus(): Promise<DataStatus>;
@@ -86,7 +87,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
       const keys = new Set<string | number>();
       for (const row of rows) if (row[name] !== null && row[name] !== undefined) keys.add(row[name] as string | number);
       for (const f of spec.filters) if (f.dimension === name) for (const v of 'values' in f ? f.values : [f.value]) keys.add(v);
-      labels[name] = await lookupLabels(ctx.engine, dim, [...keys]);
+      labels[name] = await ctx.labels.lookup(dim, [...keys]);
     }),
   );
 

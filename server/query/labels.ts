@@ -1,27 +1,57 @@
-/** Member labels for the keys that appear in a result, from the model (inline lists, bands) or the member tables. */
+/**
+ * Member labels for the keys that appear in a result: from the model (inline
+ * lists, bands) or from the member tables. Member tables are small reference
+ * tables (comuni, enti, nomenclatore): each is read once and kept in memory
+ * until `invalidate()` (a data load).
+ */
 import type { Engine } from '../engine/client.ts';
 import { quoteIdentifier } from '../engine/client.ts';
 import type { Dimension, MemberKey } from '../model/types.ts';
 import type { Label } from './result.ts';
 
-export async function lookupLabels(engine: Engine, dim: Dimension, keys: readonly MemberKey[]): Promise<Record<string, Label>> {
-  const out: Record<string, Label> = {};
-  if (keys.length === 0) return out;
-  const src = dim.members;
-  if (dim.key.kind === 'bands') {
-    for (const r of dim.key.ranges) out[r.key] = r.label;
-    if (dim.key.missing) out[dim.key.missing.key] = dim.key.missing.label;
-  } else if (src.kind === 'inline') {
-    for (const m of src.members) out[String(m.key)] = m.label;
-  } else if (src.kind === 'table') {
-    const rows = await engine.query<{ k: string; l: string }>(
-      `SELECT ${quoteIdentifier(src.key)} AS k, any(${quoteIdentifier(src.label)}) AS l FROM ${engine.table(src.table)} WHERE k IN {keys:Array(String)} GROUP BY k`,
-      { keys: keys.map(String) },
-    );
-    for (const r of rows) out[r.k] = { it: r.l };
-  }
-  // Keep only the keys asked for; a key without a label is labelled by itself.
-  const wanted: Record<string, Label> = {};
-  for (const k of keys) wanted[String(k)] = out[String(k)] ?? { it: String(k) };
-  return wanted;
+export interface LabelCache {
+  lookup(dim: Dimension, keys: readonly MemberKey[]): Promise<Record<string, Label>>;
+  invalidate(): void;
+}
+
+export function createLabelCache(engine: Engine): LabelCache {
+  let tables = new Map<string, Promise<Map<string, string>>>();
+  const tableLabels = (src: { table: string; key: string; label: string }) => {
+    const id = `${src.table}.${src.key}.${src.label}`;
+    let entry = tables.get(id);
+    if (!entry) {
+      entry = engine
+        .query<{ k: string; l: string }>(`SELECT ${quoteIdentifier(src.key)} AS k, any(${quoteIdentifier(src.label)}) AS l FROM ${engine.table(src.table)} GROUP BY k`)
+        .then((rows) => new Map(rows.map((r) => [String(r.k), r.l])));
+      entry.catch(() => tables.delete(id));
+      tables.set(id, entry);
+    }
+    return entry;
+  };
+  return {
+    async lookup(dim, keys) {
+      const out: Record<string, Label> = {};
+      if (keys.length === 0) return out;
+      const src = dim.members;
+      const known: Record<string, Label> = {};
+      if (dim.key.kind === 'bands') {
+        for (const r of dim.key.ranges) known[r.key] = r.label;
+        if (dim.key.missing) known[dim.key.missing.key] = dim.key.missing.label;
+      } else if (src.kind === 'inline') {
+        for (const m of src.members) known[String(m.key)] = m.label;
+      } else if (src.kind === 'table') {
+        const labels = await tableLabels(src);
+        for (const k of keys) {
+          const l = labels.get(String(k));
+          if (l !== undefined) known[String(k)] = { it: l };
+        }
+      }
+      // Only the keys asked for; a key without a label is labelled by itself.
+      for (const k of keys) out[String(k)] = known[String(k)] ?? { it: String(k) };
+      return out;
+    },
+    invalidate() {
+      tables = new Map();
+    },
+  };
 }

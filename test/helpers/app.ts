@@ -4,6 +4,7 @@ import type { Engine } from '../../server/engine/client.ts';
 import { buildApp } from '../../server/http/app.ts';
 import { loadModel } from '../../server/model/load.ts';
 import type { Model } from '../../server/model/types.ts';
+import { createLabelCache } from '../../server/query/labels.ts';
 import type { QueryContext } from '../../server/query/execute.ts';
 import { ApiKeyStore } from '../../server/security/api-keys.ts';
 import { Directory } from '../../server/security/directory.ts';
@@ -36,6 +37,7 @@ export async function demoApp(rows = 60_000, seed = 7, opts: { nationalExemptFro
     engine,
     model,
     directory,
+    labels: createLabelCache(engine),
     nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure ?? false,
     dataStatus: async () => {
       const i = await dataInfo(engine);
