@@ -63,6 +63,49 @@ export const TABLES = {
     importo Decimal(18, 2),
     isee Nullable(Decimal(18, 2)) -- ISEE value where the benefit is ISEE-bound and the DSU is known
   `,
+  /** PON Inclusione Avviso 3/2016: one project per ATS, with its activity start date (DIA) and target households. */
+  pon_progetti: `
+    ats String,
+    dia Date,                    -- data di inizio attività (Convenzione di sovvenzione)
+    nuclei_previsti UInt32       -- first column of table 1A
+  `,
+  /** Households (nuclei SIA/REI) and the signing date of their personalised project. */
+  pon_nuclei: `
+    nucleo_id String,            -- pseudonymous
+    ats String,
+    comune String,
+    data_sottoscrizione Date     -- signing of the personalised project: the household is taken in charge
+  `,
+  /** Members of the households; destinatario = taken in charge in the project (minors included). */
+  pon_componenti: `
+    componente_id String,        -- pseudonymous
+    nucleo_id String,
+    ats String,
+    data_nascita Date,
+    genere UInt8,                -- 1 uomo, 2 donna
+    straniero Bool,              -- migrant, foreign background
+    minoranza Bool,              -- minorities, including Roma
+    disabilita Bool,             -- certified disability
+    destinatario Bool
+  `,
+  /** Employment and education of a member from a date on: the record in force on the signing day applies. */
+  pon_condizioni: `
+    componente_id String,
+    ats String,
+    dal Date,
+    condizione LowCardinality(String), -- dipendente | autonomo | disoccupato | studente | pensionato | inattivo
+    reddito_annuo Decimal(18, 2),      -- gross annual income (employees and self-employed)
+    isced LowCardinality(String)       -- 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | nessuno
+  `,
+  /** Services planned for a member; data_erogazione is null when never delivered. */
+  pon_servizi: `
+    componente_id String,
+    ats String,
+    tipo UInt8,                  -- 1 socio-educativi; 2 orientamento, competenze, consulenza, attivazione lavorativa, work experience; 3 formazione per il lavoro; 4 altro
+    descrizione String,
+    data_prevista Date,
+    data_erogazione Nullable(Date)
+  `,
   /** One row per load: what was loaded, when, how many rows; the latest per source is the data's "as of". */
   data_versions: `
     source LowCardinality(String),
@@ -79,6 +122,11 @@ const ENGINES: Record<keyof typeof TABLES, string> = {
   enti: 'ENGINE = MergeTree ORDER BY ente',
   nomenclatore: 'ENGINE = MergeTree ORDER BY codice_prestazione',
   data_versions: 'ENGINE = MergeTree ORDER BY (source, loaded_at)',
+  pon_progetti: 'ENGINE = MergeTree ORDER BY ats',
+  pon_nuclei: 'ENGINE = MergeTree ORDER BY (ats, nucleo_id)',
+  pon_componenti: 'ENGINE = MergeTree ORDER BY (ats, nucleo_id, componente_id)',
+  pon_condizioni: 'ENGINE = MergeTree ORDER BY (ats, componente_id, dal)',
+  pon_servizi: 'ENGINE = MergeTree ORDER BY (ats, componente_id)',
   prestazioni: 'ENGINE = MergeTree PARTITION BY anno ORDER BY (regione, ats, comune, codice_prestazione, beneficiario_id)',
 };
 
