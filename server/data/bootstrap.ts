@@ -6,7 +6,9 @@
 import type { Engine } from '../engine/client.ts';
 import { generateBenefits } from './benefits.ts';
 import { loadNomenclatore, loadPopulation, loadProviders, loadTerritory } from './reference.ts';
+import { loadPon } from './pon.ts';
 import { ensureSchema } from './schema.ts';
+import type { TerritoryRow } from './territory.ts';
 
 export interface PrepareOptions {
   demoRows: number;
@@ -45,6 +47,13 @@ export async function prepareData(engine: Engine, o: PrepareOptions): Promise<vo
     const codes = await loadNomenclatore(engine);
     await record(engine, 'nomenclatore', codes, false, 'codici della guida PAS e codici plausibili');
     o.log(`[dati] enti erogatori: ${fmt(enti)}; nomenclatore: ${codes} codici (${secs(t)})`);
+  }
+  if ((await count(engine, 'pon_nuclei')) === 0) {
+    const t = performance.now();
+    const territory = await engine.query<TerritoryRow>(`SELECT * FROM ${engine.table('territorio')} ORDER BY comune`);
+    const households = await loadPon(engine, territory, o.seed);
+    await record(engine, 'pon', households, true, `dati PON Avviso 3/2016 dimostrativi generati (seme ${o.seed})`);
+    o.log(`[dati] PON Avviso 3/2016: ${fmt(households)} nuclei dimostrativi con componenti e servizi (${secs(t)})`);
   }
   const existing = await count(engine, 'prestazioni');
   if (existing === 0) {

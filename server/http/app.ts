@@ -7,6 +7,7 @@ import type { QueryContext } from '../query/execute.ts';
 import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
 import { cubeRoutes } from './routes/cubes.ts';
+import { ponRoutes } from './routes/pon.ts';
 
 export interface AppOptions {
   context: () => QueryContext;
@@ -41,6 +42,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       tags: [
         { name: 'cubi', description: 'Modelli: dimensioni, misure, membri' },
         { name: 'query', description: 'Interrogazioni' },
+        { name: 'PON', description: 'PON Inclusione Avviso 3/2016: scheda di monitoraggio fisico' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -51,5 +53,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
 
   await app.register(cubeRoutes, { context: opts.context, principal: principalOf });
+  await app.register(ponRoutes, { context: opts.context });
   return app;
 }

@@ -163,3 +163,24 @@ function tableKey(dim: Dimension): string {
   if (dim.members.kind !== 'table') throw new Error(`dimension ${dim.name} has no member table`);
   return dim.members.key;
 }
+
+/**
+ * The ATS whose PON sheet a caller may compute: an ATS user its own; a
+ * Regione an ATS of its region; Nazionale any ATS. Comuni and providers do
+ * not file the sheet. Microdata (drill-through to member ids) only for the
+ * ATS itself.
+ */
+export function ponAts(principal: Principal, requested: string | undefined, directory: Directory, microdata = false): string {
+  const scope = resolveScope(principal, directory);
+  if (microdata && principal.profile !== 'ats')
+    throw new AppError('FORBIDDEN_SCOPE', "Il dettaglio dei componenti (microdati pseudonimizzati) è riservato all'utente dell'ATS titolare del progetto.");
+  if (scope.kind === 'provider' || (scope.kind === 'territory' && scope.place.level === 'comune'))
+    throw new AppError('FORBIDDEN_SCOPE', `La scheda di monitoraggio PON è compilata dagli ATS: il profilo ${principal.profile} non può consultarla.`);
+  const code = requested ?? (scope.kind === 'territory' && scope.place.level === 'ats' ? scope.place.code : undefined);
+  if (!code) throw new AppError('INVALID_REQUEST', 'Indicare il codice dell\'ATS ("ats").');
+  const place = directory.find('ats', code);
+  if (!place) throw new AppError('UNKNOWN_MEMBER', `"${code}" non è un codice di ATS esistente.`);
+  if (scope.kind === 'territory' && !directory.contains(scope.place, place))
+    throw new AppError('FORBIDDEN_SCOPE', `L'ATS ${place.name} (${code}) è fuori dall'ambito del profilo: si possono vedere solo ${describeScope(scope)}.`);
+  return code;
+}

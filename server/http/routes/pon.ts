@@ -1,0 +1,94 @@
+/** PON Inclusione Avviso 3/2016: the monitoring sheet of an ATS, as JSON or as the .xlsx to file, and drill-through to member ids. */
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { AppError } from '../../errors.ts';
+import { loadAtsRecords } from '../../pon/load.ts';
+import { cellsOf, computeScheda } from '../../pon/scheda.ts';
+import { schedaXlsx } from '../../pon/xlsx.ts';
+import type { QueryContext } from '../../query/execute.ts';
+import { ponAts } from '../../security/scope.ts';
+import { principalOf } from '../auth.ts';
+import { MEDIA_TYPES } from '../negotiate.ts';
+import { ProblemOut } from '../schemas.ts';
+
+const isoDate = z.iso.date().describe('YYYY-MM-DD');
+const SchedaRequest = z.strictObject({
+  ats: z.string().max(32).optional().describe("ATS code; for an ATS user defaults to its own (and may only be its own)"),
+  fine_periodo: isoDate.describe('last day of the monitored period, e.g. 2018-12-31').meta({ example: '2018-12-31' }),
+  dia: isoDate.optional().describe("activity start date; defaults to the project's DIA"),
+});
+
+const CellOut = z.object({ id: z.string(), label: z.string(), totale: z.number(), uomini: z.number().describe('colonna (a)'), donne: z.number().describe('colonna (b)') });
+const SchedaOut = z.object({
+  ats: z.string(),
+  dia: z.string(),
+  fine_periodo: z.string(),
+  demo: z.boolean(),
+  tabella_1A: z.object({ id: z.string(), label: z.string(), previsti: z.number(), effettivi: z.number() }),
+  tabella_1B: z.object({ totale: CellOut, migranti: CellOut, disabilita: CellOut, status: z.array(CellOut), eta: z.array(CellOut), istruzione: z.array(CellOut) }),
+  tabella_2A: z.object({ servizi: z.array(CellOut), totale: CellOut }),
+});
+const DrillOut = z.object({ cella: z.string(), label: z.string(), nuclei: z.array(z.string()).optional(), uomini: z.array(z.string()).optional(), donne: z.array(z.string()).optional() });
+
+export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> = async (app, opts) => {
+  const compute = async (principal: ReturnType<typeof principalOf>, body: z.infer<typeof SchedaRequest>, microdata = false) => {
+    const ctx = opts.context();
+    const ats = ponAts(principal, body.ats, ctx.directory, microdata);
+    const { project, households } = await loadAtsRecords(ctx.engine, ats);
+    try {
+      return { scheda: computeScheda(project, households, body.fine_periodo, body.dia), ctx, ats };
+    } catch (err) {
+      if (err instanceof RangeError) throw new AppError('INVALID_REQUEST', `Periodo non valido: ${err.message}.`);
+      throw err;
+    }
+  };
+
+  app.post('/v1/pon/avviso3/scheda', {
+    schema: {
+      tags: ['PON'],
+      summary: 'Scheda di monitoraggio fisico (tabelle 1A, 1B, 2A) dell\'ATS, dai microdati',
+      description: 'Valori cumulati dalla DIA alla fine del periodo, con le regole delle linee guida. `?format=xlsx` restituisce la scheda da trasmettere. Ogni cella ha un `id` per il dettaglio (/v1/pon/avviso3/dettaglio).',
+      querystring: z.object({ format: z.enum(['json', 'xlsx']).optional() }),
+      body: SchedaRequest,
+      response: { 200: SchedaOut, 400: ProblemOut, 403: ProblemOut, 404: ProblemOut },
+    },
+  }, async (request, typedReply) => {
+    // The body is sent already serialised (JSON text or a workbook).
+    const reply = typedReply as unknown as FastifyReply;
+    const principal = principalOf(request);
+    const { scheda, ctx, ats } = await compute(principal, request.body);
+    request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: 'pon_avviso3_scheda', ats, filters: request.body, cells: cellsOf(scheda).size + 2, suppressed: 0 } }, 'audit');
+    const demo = (await ctx.dataStatus()).demo;
+    if (request.query.format === 'xlsx') {
+      const name = ctx.directory.find('ats', ats)?.name ?? ats;
+      return reply.type(MEDIA_TYPES.xlsx).header('Content-Disposition', `attachment; filename="scheda-pon-${ats}-${scheda.fine_periodo}.xlsx"`).send(await schedaXlsx(scheda, name, demo));
+    }
+    // Counts only: member ids are behind the drill-through, for the ATS itself.
+    const strip = <T extends { ids?: unknown }>(c: T) => { const { ids: _ids, ...rest } = c; return rest; };
+    const b = scheda.tabella_1B;
+    return reply.type('application/json').send(JSON.stringify({
+      ats, dia: scheda.dia, fine_periodo: scheda.fine_periodo, demo,
+      tabella_1A: strip(scheda.tabella_1A),
+      tabella_1B: { totale: strip(b.totale), migranti: strip(b.migranti), disabilita: strip(b.disabilita), status: b.status.map(strip), eta: b.eta.map(strip), istruzione: b.istruzione.map(strip) },
+      tabella_2A: { servizi: scheda.tabella_2A.servizi.map(strip), totale: strip(scheda.tabella_2A.totale) },
+    }));
+  });
+
+  app.post('/v1/pon/avviso3/dettaglio', {
+    schema: {
+      tags: ['PON'],
+      summary: 'Dettaglio di una cella della scheda: gli identificativi pseudonimi dei componenti (solo utente ATS)',
+      body: SchedaRequest.extend({ cella: z.string().min(2).max(64).describe('id of a cell, e.g. 1B.eta.18-24 or 1A.nuclei').meta({ example: '1B.totale' }) }),
+      response: { 200: DrillOut, 400: ProblemOut, 403: ProblemOut, 404: ProblemOut },
+    },
+  }, async (request) => {
+    const principal = principalOf(request);
+    const { scheda, ats } = await compute(principal, request.body, true);
+    request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: 'pon_avviso3_dettaglio', ats, filters: request.body, cells: 1, suppressed: 0 } }, 'audit');
+    if (request.body.cella === scheda.tabella_1A.id) return { cella: scheda.tabella_1A.id, label: scheda.tabella_1A.label, nuclei: scheda.tabella_1A.ids };
+    const cell = cellsOf(scheda).get(request.body.cella);
+    if (!cell) throw new AppError('NOT_FOUND', `La cella "${request.body.cella}" non esiste. Celle: ${[scheda.tabella_1A.id, ...cellsOf(scheda).keys()].join(', ')}.`);
+    return { cella: cell.id, label: cell.label, uomini: cell.ids.uomini, donne: cell.ids.donne };
+  });
+};
