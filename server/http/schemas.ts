@@ -64,6 +64,7 @@ export const QueryResultOut = z
         format: z.string(),
         definition: z.string().optional(),
         type: z.enum(['integer', 'string']).optional(),
+        additive: z.boolean().optional().describe('measures: false when rows must never be added up'),
       }),
     ),
     rows: z

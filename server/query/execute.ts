@@ -183,7 +183,7 @@ function resultColumns(cube: Cube, plan: QueryPlan): ResultColumn[] {
   });
   for (const name of plan.outputs) {
     const m = cube.measures.get(name)!;
-    cols.push({ name, kind: 'measure', label: m.label, format: m.format, definition: m.definition });
+    cols.push({ name, kind: 'measure', label: m.label, format: m.format, definition: m.definition, additive: m.additive });
   }
   return cols;
 }

@@ -21,6 +21,8 @@ export interface ResultColumn {
   definition?: string;
   /** Key type of a dimension's members. */
   type?: 'integer' | 'string';
+  /** Measures: false when rows must never be added up (distinct counts, ratios). */
+  additive?: boolean;
 }
 
 /** A dimension cell holds a member key (null in rows that roll it up); a measure cell a number (null when undefined, e.g. a ratio over 0). */

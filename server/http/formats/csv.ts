@@ -7,8 +7,8 @@
 import { stringify } from 'csv-stringify/sync';
 import type { QueryResult } from '../../query/result.ts';
 import { TOTAL, toCrosstab, type Lang } from '../../query/crosstab.ts';
+import { SUPPRESSED_MARK } from '../../query/grid.ts';
 
-export const SUPPRESSED_MARK = 'n.d.';
 
 export interface CsvOptions {
   lang?: Lang;

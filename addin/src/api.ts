@@ -1,0 +1,122 @@
+/** The server's REST API as the pane uses it, with failures turned into messages a person can act on. */
+import type { QueryResult } from '../../server/query/result.ts';
+import type { QuerySpecInput } from '../../server/query/spec.ts';
+import { t, type Lang } from './i18n.ts';
+
+export class ApiError extends Error {
+  constructor(readonly status: number, message: string) {
+    super(message);
+  }
+}
+
+export interface CubeSummary {
+  name: string;
+  label: { it: string; en?: string };
+  dimensions: string[];
+  measures: string[];
+  demo: boolean;
+  dataDate: string;
+}
+
+export interface CubeDescription {
+  name: string;
+  label: { it: string; en?: string };
+  dimensions: { name: string; label: { it: string; en?: string }; type: 'integer' | 'string'; ordered: boolean; hierarchy?: { name: string; level: number } }[];
+  measures: { name: string; label: { it: string; en?: string }; definition: string; format: string; additive: boolean }[];
+}
+
+export interface MemberPage {
+  total: number;
+  members: { key: string | number; label: { it: string; en?: string } }[];
+}
+
+export interface Credentials {
+  /** A JWT or an API key (pas_…). */
+  secret: string;
+}
+
+export function authHeaders(c: Credentials): Record<string, string> {
+  return c.secret.startsWith('pas_') ? { 'x-api-key': c.secret } : { authorization: `Bearer ${c.secret}` };
+}
+
+/** Who the token says the user is (the server checks it; this is only for display). */
+export function describeToken(secret: string): { profile: string; scope?: string } | undefined {
+  if (secret.startsWith('pas_')) return undefined;
+  try {
+    const payload = JSON.parse(atob(secret.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return { profile: String(payload.profile), scope: payload.scope ? String(payload.scope) : undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+export class Api {
+  constructor(
+    readonly baseUrl: string,
+    private readonly credentials: Credentials,
+    private readonly lang: Lang,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  cubes() {
+    return this.get<{ cubes: CubeSummary[] }>('/v1/cubes');
+  }
+  cube(name: string) {
+    return this.get<CubeDescription>(`/v1/cubes/${encodeURIComponent(name)}`);
+  }
+  members(cube: string, dimension: string, q = '', limit = 50) {
+    return this.get<MemberPage>(`/v1/cubes/${encodeURIComponent(cube)}/dimensions/${encodeURIComponent(dimension)}/members?limit=${limit}${q ? `&q=${encodeURIComponent(q)}` : ''}`);
+  }
+  query(cube: string, spec: QuerySpecInput) {
+    return this.request<QueryResult>('POST', `/v1/cubes/${encodeURIComponent(cube)}/query`, spec);
+  }
+  ponScheda(body: { fine_periodo: string; ats?: string }) {
+    return this.request<PonScheda>('POST', '/v1/pon/avviso3/scheda', body);
+  }
+
+  private get<T>(path: string) {
+    return this.request<T>('GET', path);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.baseUrl + path, {
+        method,
+        headers: { ...authHeaders(this.credentials), ...(body ? { 'content-type': 'application/json' } : {}), accept: 'application/json' },
+        body: body ? JSON.stringify(body) : undefined,
+      });
+    } catch {
+      throw new ApiError(0, t(this.lang, 'errDown'));
+    }
+    if (res.ok) return (await res.json()) as T;
+    let detail = res.statusText;
+    try {
+      detail = ((await res.json()) as { detail?: string }).detail ?? detail;
+    } catch {
+      /* not problem+json */
+    }
+    if (res.status === 401) throw new ApiError(401, t(this.lang, 'errExpired'));
+    if (res.status === 403) throw new ApiError(403, t(this.lang, 'errForbidden', { detail }));
+    if (res.status === 413 || /troppo grande|too large|limit/i.test(detail)) throw new ApiError(res.status, t(this.lang, 'errTooLarge'));
+    if (res.status >= 500) throw new ApiError(res.status, t(this.lang, 'errDown'));
+    throw new ApiError(res.status, t(this.lang, 'errGeneric', { detail }));
+  }
+}
+
+export interface PonCell {
+  id: string;
+  label: string;
+  totale: number;
+  uomini: number;
+  donne: number;
+}
+export interface PonScheda {
+  ats: string;
+  dia: string;
+  fine_periodo: string;
+  demo: boolean;
+  tabella_1A: { label: string; previsti: number; effettivi: number };
+  tabella_1B: { totale: PonCell; migranti: PonCell; disabilita: PonCell; status: PonCell[]; eta: PonCell[]; istruzione: PonCell[] };
+  tabella_2A: { servizi: PonCell[]; totale: PonCell };
+}
