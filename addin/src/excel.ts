@@ -1,0 +1,170 @@
+/**
+ * Everything the pane does to the workbook, through the Excel JavaScript API
+ * (ExcelApi 1.4). Typed against the small part of the object model it uses, so
+ * that tests run it against a faithful fake of that model (no Excel here).
+ */
+import type { Grid, GridValue } from '../../server/query/grid.ts';
+import { blockAt, growthRanges, overlapping, parseBlocks, parseCell, rangeName, SETTINGS_KEY, type Block } from './blocks.ts';
+
+export interface RangeLike {
+  address: string;
+  values: unknown[][];
+  numberFormat: unknown[][];
+  format: { font: { bold: boolean; italic: boolean; color: string }; autofitColumns(): void };
+  worksheet: WorksheetLike;
+  load(props: string): RangeLike;
+  clear(): void;
+}
+export interface WorksheetLike {
+  name: string;
+  getRange(address: string): RangeLike;
+  load(props: string): WorksheetLike;
+  activate(): void;
+  tables: { add(address: string, hasHeaders: boolean): { name: string } };
+}
+export interface SettingLike {
+  value: unknown;
+  isNullObject: boolean;
+  load(props: string): SettingLike;
+}
+export interface ContextLike {
+  workbook: {
+    getSelectedRange(): RangeLike;
+    worksheets: { getItem(name: string): WorksheetLike; add(name: string): WorksheetLike; getItemOrNullObject(name: string): WorksheetLike & { isNullObject: boolean } };
+    settings: { add(key: string, value: unknown): void; getItemOrNullObject(key: string): SettingLike };
+  };
+  sync(): Promise<void>;
+}
+
+export class CollisionError extends Error {
+  constructor(readonly range: string) {
+    super(`cells not empty: ${range}`);
+    this.name = 'CollisionError';
+  }
+}
+
+const toExcel = (v: GridValue) => (v === null ? '' : v);
+
+export async function readBlocks(ctx: ContextLike): Promise<Block[]> {
+  const setting = ctx.workbook.settings.getItemOrNullObject(SETTINGS_KEY).load('value');
+  await ctx.sync();
+  return setting.isNullObject ? [] : parseBlocks(String(setting.value));
+}
+
+function saveBlocks(ctx: ContextLike, blocks: Block[]): void {
+  ctx.workbook.settings.add(SETTINGS_KEY, JSON.stringify(blocks));
+}
+
+async function ensureEmpty(ctx: ContextLike, sheet: WorksheetLike, ranges: string[]): Promise<void> {
+  const loaded = ranges.map((r) => sheet.getRange(r).load('values'));
+  await ctx.sync();
+  loaded.forEach((range, i) => {
+    if (range.values.some((row) => row.some((v) => v !== '' && v !== null))) throw new CollisionError(ranges[i]);
+  });
+}
+
+function paint(sheet: WorksheetLike, anchor: string, grid: Pick<Grid, 'values' | 'formats' | 'bold' | 'width'> & { suppressed?: [number, number][] }): void {
+  const top = parseCell(anchor);
+  const rows = grid.values.length;
+  const all = sheet.getRange(rangeName(top, rows, grid.width));
+  all.values = grid.values.map((r) => r.map(toExcel));
+  all.numberFormat = grid.formats;
+  grid.bold.forEach((b, r) => {
+    if (b) sheet.getRange(rangeName({ row: top.row + r, col: top.col }, 1, grid.width)).format.font.bold = true;
+  });
+  for (const [r, c] of grid.suppressed ?? []) sheet.getRange(rangeName({ row: top.row + r, col: top.col + c }, 1, 1)).format.font.color = '#888888';
+  all.format.autofitColumns();
+}
+
+/** Where the user's selection starts: sheet and top-left cell. */
+export async function selection(ctx: ContextLike): Promise<{ sheet: WorksheetLike; sheetName: string; anchor: string }> {
+  const range = ctx.workbook.getSelectedRange().load('address');
+  await ctx.sync();
+  const [sheetName, address] = range.address.includes('!') ? [range.address.slice(0, range.address.lastIndexOf('!')).replace(/^'|'$/g, ''), range.address.slice(range.address.lastIndexOf('!') + 1)] : ['', range.address];
+  const sheet = ctx.workbook.worksheets.getItem(sheetName);
+  return { sheet, sheetName, anchor: address.split(':')[0].replace(/\$/g, '') };
+}
+
+export interface InsertRequest {
+  kind: Block['kind'];
+  grid: Pick<Grid, 'values' | 'formats' | 'bold' | 'width'> & { suppressed?: [number, number][] };
+  cube?: string;
+  query?: Block['query'];
+  pon?: Block['pon'];
+  lang: Block['lang'];
+  dataDate: string;
+  /** Write into this new sheet instead of at the selection. */
+  newSheet?: string;
+  /** Turn the written range into an Excel table (flat results). */
+  asTable?: boolean;
+}
+
+/** Inserts a block at the selection (or on a new sheet), refusing to overwrite the user's cells or another block. */
+export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = new Date()): Promise<Block> {
+  const blocks = await readBlocks(ctx);
+  let sheet: WorksheetLike;
+  let sheetName: string;
+  let anchor: string;
+  if (req.newSheet) {
+    const existing = ctx.workbook.worksheets.getItemOrNullObject(req.newSheet);
+    await ctx.sync();
+    sheetName = existing.isNullObject ? req.newSheet : `${req.newSheet.slice(0, 26)} (${blocks.length + 1})`;
+    sheet = ctx.workbook.worksheets.add(sheetName);
+    sheet.activate();
+    anchor = 'A1';
+  } else {
+    ({ sheet, sheetName, anchor } = await selection(ctx));
+  }
+  const rows = req.grid.values.length;
+  const top = parseCell(anchor);
+  const other = overlapping(blocks, sheetName, top, rows, req.grid.width);
+  if (other) throw new CollisionError(rangeName(parseCell(other.anchor), other.rows, other.columns));
+  await ensureEmpty(ctx, sheet, [rangeName(top, rows, req.grid.width)]);
+  paint(sheet, anchor, req.grid);
+  if (req.asTable) sheet.tables.add(rangeName(top, rows, req.grid.width), true);
+  const block: Block = {
+    id: `b${now.getTime().toString(36)}${blocks.length}`,
+    kind: req.kind,
+    sheet: sheetName,
+    anchor,
+    rows,
+    columns: req.grid.width,
+    cube: req.cube,
+    query: req.query,
+    pon: req.pon,
+    lang: req.lang,
+    dataDate: req.dataDate,
+    insertedAt: now.toISOString(),
+  };
+  saveBlocks(ctx, [...blocks, block]);
+  await ctx.sync();
+  return block;
+}
+
+/** The block under the selection, if any. */
+export async function selectedBlock(ctx: ContextLike): Promise<Block | undefined> {
+  const [{ sheetName, anchor }, blocks] = await Promise.all([selection(ctx), readBlocks(ctx)]);
+  return blockAt(blocks, sheetName, parseCell(anchor));
+}
+
+/**
+ * Rewrites a block with a fresh grid. If it grew, the newly covered cells must
+ * be empty: otherwise nothing is written and a CollisionError names them.
+ */
+export async function refreshBlock(ctx: ContextLike, block: Block, grid: InsertRequest['grid'], dataDate: string): Promise<{ block: Block; dataChanged: boolean }> {
+  const sheet = ctx.workbook.worksheets.getItem(block.sheet);
+  const rows = grid.values.length;
+  const blocks = await readBlocks(ctx);
+  const top = parseCell(block.anchor);
+  const other = overlapping(blocks, block.sheet, top, rows, grid.width, block.id);
+  if (other) throw new CollisionError(rangeName(parseCell(other.anchor), other.rows, other.columns));
+  const growth = growthRanges(block, rows, grid.width);
+  if (growth.length) await ensureEmpty(ctx, sheet, growth);
+  // The old rectangle is cleared (a smaller answer leaves no stale cells), then the new one painted.
+  sheet.getRange(rangeName(top, block.rows, block.columns)).clear();
+  paint(sheet, block.anchor, grid);
+  const updated: Block = { ...block, rows, columns: grid.width, dataDate };
+  saveBlocks(ctx, blocks.map((b) => (b.id === block.id ? updated : b)));
+  await ctx.sync();
+  return { block: updated, dataChanged: dataDate !== block.dataDate };
+}
