@@ -11,6 +11,8 @@ const Env = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a database name of letters, digits and _').default('pas'),
   DEMO_ROWS: z.coerce.number().int().min(1000).max(1_000_000_000).default(2_000_000),
   DEMO_SEED: z.coerce.number().int().min(0).default(1),
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
 });
 
 export interface Config {
@@ -23,6 +25,8 @@ export interface Config {
   database: string;
   demoRows: number;
   seed: number;
+  /** PEM files: when both are set the server speaks HTTPS. */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -32,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     throw new Error(`configurazione non valida (variabili d'ambiente):\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) throw new Error('configurazione non valida: TLS_CERT_FILE e TLS_KEY_FILE vanno impostate insieme');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -42,5 +47,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     database: e.CLICKHOUSE_DATABASE,
     demoRows: e.DEMO_ROWS,
     seed: e.DEMO_SEED,
+    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
   };
 }

@@ -3,6 +3,7 @@
  * create the schema and the demo data on first start, load the cube model,
  * serve the API.
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from './config.ts';
 import { dataInfo, prepareData } from './data/bootstrap.ts';
@@ -52,7 +53,8 @@ const context: QueryContext = {
   dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources }))),
 };
 
-const app = await buildApp({ context: () => context, auth: await authenticatorFor(auth), logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
+const app = await buildApp({ context: () => context, auth: await authenticatorFor(auth), https, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
 const close = async () => {
   await app.close();
   await engine.close();
@@ -61,7 +63,7 @@ const close = async () => {
 process.on('SIGINT', close);
 process.on('SIGTERM', close);
 await app.listen({ port: config.port, host: config.host });
-const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
+const base = `${https ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
 
 if (auth.demoSecret && auth.tokens.secret) {
   log('\n[demo] token validi 7 giorni, uno per profilo (Swagger UI: pulsante "Authorize"; curl: -H "Authorization: Bearer <token>"):');
@@ -70,4 +72,4 @@ if (auth.demoSecret && auth.tokens.secret) {
     log(`  ${user.description}\n    ${token}`);
   }
 }
-log(`\n[server] API su ${base}/v1/cubes — documentazione su ${base}/docs`);
+log(`\n[server] API su ${base}/v1/cubes — documentazione su ${base}/docs — riquadro Excel su ${base}/addin/taskpane.html`);

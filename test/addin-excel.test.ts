@@ -36,7 +36,7 @@ t.test('cell arithmetic', async (t) => {
 });
 
 t.test('insert: the server grid lands at the selection with formats, bold totals and its query remembered', async (t) => {
-  const spec = { measures: ['beneficiari', 'importo', 'quota_popolazione'], rows: ['regione'], columns: ['anno'], totals: true, filters: [{ dimension: 'anno', op: 'gte', value: 2022 }] };
+  const spec = { measures: ['beneficiari', 'importo', 'quota_popolazione'], rows: ['regione'], columns: ['anno'], totals: true, filters: [{ dimension: 'anno', op: 'gte' as const, value: 2022 }] };
   const result = await query(spec);
   const grid = toGrid(result);
   const wb = new FakeWorkbook();

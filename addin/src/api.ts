@@ -55,7 +55,8 @@ export class Api {
     readonly baseUrl: string,
     private readonly credentials: Credentials,
     private readonly lang: Lang,
-    private readonly fetchImpl: typeof fetch = fetch,
+    // Called as a plain function: window.fetch refuses to run with another `this`.
+    private readonly fetchImpl: typeof fetch = (input, init) => fetch(input, init),
   ) {}
 
   cubes() {

@@ -1,6 +1,9 @@
 /** The Fastify application: shared infrastructure registered once at the root, routes as plugins. */
 import swagger from '@fastify/swagger';
+import fastifyStatic from '@fastify/static';
 import swaggerUi from '@fastify/swagger-ui';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { QueryContext } from '../query/execute.ts';
@@ -13,10 +16,16 @@ export interface AppOptions {
   context: () => QueryContext;
   logger?: FastifyServerOptions['logger'];
   auth: Omit<Authenticator, 'directory'>;
+  /** Serve HTTPS (Office loads add-ins only over HTTPS). */
+  https?: { key: Buffer; cert: Buffer };
+  /** Folder of the built task pane, served at /addin/ (default addin/dist). */
+  addinDir?: string;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 1_000_000 }).withTypeProvider<ZodTypeProvider>();
+  // One instance type whether it speaks HTTP or HTTPS: routes do not care.
+  const server = Fastify({ logger: opts.logger ?? false, bodyLimit: 1_000_000, ...(opts.https ? { https: opts.https } : {}) } as FastifyServerOptions) as unknown as FastifyInstance;
+  const app = server.withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
@@ -51,6 +60,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
+
+  const addinDir = resolve(opts.addinDir ?? 'addin/dist');
+  if (existsSync(addinDir)) await app.register(fastifyStatic, { root: addinDir, prefix: '/addin/' });
+  else app.log.warn(`task pane not built (${addinDir}): run npm run build:addin`);
 
   await app.register(cubeRoutes, { context: opts.context, principal: principalOf });
   await app.register(ponRoutes, { context: opts.context });
