@@ -12,6 +12,7 @@ import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, t
 import { t, type Lang } from './i18n.ts';
 import { emptyState, toggleAxis, toSpec, type BuilderState } from './query-builder.ts';
 import { ponGrid } from './pon-grid.ts';
+import { userStorage } from './storage.ts';
 
 declare const Excel: { run<T>(fn: (ctx: ContextLike) => Promise<T>): Promise<T> } | undefined;
 declare const Office: { onReady(cb: (info: { host: string | null }) => void): void } | undefined;
@@ -61,7 +62,7 @@ function applyLanguage() {
 }
 
 function signOut(clear = true) {
-  if (clear) localStorage.removeItem(STORAGE);
+  if (clear) void userStorage.remove(STORAGE);
   api = undefined;
   $('signin').hidden = false;
   $('builder').hidden = true;
@@ -71,7 +72,7 @@ function signOut(clear = true) {
 async function signIn(secret: string) {
   api = new Api(location.origin, { secret }, lang);
   const { cubes } = await api.cubes();
-  localStorage.setItem(STORAGE, secret);
+  await userStorage.set(STORAGE, secret);
   const who = describeToken(secret);
   $('who').textContent = who ? `${t(lang, 'profile')}: ${who.profile}${who.scope ? ` · ${t(lang, 'scope')}: ${who.scope}` : ''}` : 'API key';
   $('signin').hidden = true;
@@ -220,7 +221,7 @@ function wire() {
     lang = lang === 'it' ? 'en' : 'it';
     localStorage.setItem(LANG, lang);
     applyLanguage();
-    if (api) void guarded(() => signIn(localStorage.getItem(STORAGE) ?? ''));
+    if (api) void guarded(async () => signIn((await userStorage.get(STORAGE)) ?? ''));
   });
   $('signin-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -280,9 +281,7 @@ function wire() {
 function start() {
   applyLanguage();
   wire();
-  const saved = localStorage.getItem(STORAGE);
-  if (saved) void guarded(() => signIn(saved));
-  else signOut(false);
+  void userStorage.get(STORAGE).then((saved) => (saved ? guarded(() => signIn(saved)) : signOut(false)));
   $('excel-note').hidden = inExcel;
 }
 
