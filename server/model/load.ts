@@ -46,22 +46,9 @@ export function loadModel(source: ModelSource): Model {
   const parsed: { file: ParsedFile; value: ModelFile }[] = [];
 
   for (const [file, text] of Object.entries(texts)) {
-    const lines = new LineCounter();
-    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-    const pf: ParsedFile = { file, doc, lines };
-    if (doc.errors.length) {
-      for (const e of doc.errors) {
-        const pos = lines.linePos(e.pos[0]);
-        issues.push({ file, line: pos.line, column: pos.col, path: [], message: `YAML: ${e.message.split('\n')[0]}` });
-      }
-      continue;
-    }
-    const result = ModelFileSchema.safeParse(doc.toJS());
-    if (!result.success) {
-      for (const zi of result.error.issues) issues.push(issueAt(pf, zi.path as (string | number)[], describeZodIssue(zi)));
-      continue;
-    }
-    parsed.push({ file: pf, value: result.data });
+    const { value, issues: fileIssues, parsed: pf } = parseYamlFile(file, text, ModelFileSchema);
+    issues.push(...fileIssues);
+    if (value) parsed.push({ file: pf, value });
   }
   if (issues.length) throw new ModelError(issues);
 
@@ -103,7 +90,20 @@ export function loadModel(source: ModelSource): Model {
   return { cubes };
 }
 
-function readDir(dir: string): Record<string, string> {
+/** Parses one YAML file and validates it against a zod schema, with positioned issues (used by report files too). */
+export function parseYamlFile<T>(file: string, text: string, schema: z.ZodType<T>): { value?: T; issues: ModelIssue[]; parsed: ParsedFile; at: (path: (string | number)[], message: string) => ModelIssue } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const pf: ParsedFile = { file, doc, lines };
+  const at = (path: (string | number)[], message: string) => issueAt(pf, path, message);
+  if (doc.errors.length)
+    return { issues: doc.errors.map((e) => ({ file, line: lines.linePos(e.pos[0]).line, column: lines.linePos(e.pos[0]).col, path: [], message: `YAML: ${e.message.split('\n')[0]}` })), parsed: pf, at };
+  const result = schema.safeParse(doc.toJS());
+  if (!result.success) return { issues: result.error.issues.map((zi) => issueAt(pf, zi.path as (string | number)[], describeZodIssue(zi))), parsed: pf, at };
+  return { value: result.data, issues: [], parsed: pf, at };
+}
+
+export function readDir(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of readdirSync(dir).sort()) {
     if (!/\.ya?ml$/.test(name)) continue;
