@@ -11,6 +11,7 @@ import { openEngine } from './engine/client.ts';
 import { buildApp } from './http/app.ts';
 import { loadModel, ModelError } from './model/load.ts';
 import type { Model } from './model/types.ts';
+import { loadReports, type Report } from './reports/load.ts';
 import { createLabelCache } from './query/labels.ts';
 import type { DataStatus, QueryContext } from './query/execute.ts';
 import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
@@ -22,8 +23,10 @@ const config = loadConfig(process.env);
 const log = (line: string) => console.log(line);
 
 let model: Model;
+let reports: Map<string, Report>;
 try {
   model = loadModel({ dir: resolve('cubes') });
+  reports = loadReports(resolve('cubes/reports'), model);
 } catch (err) {
   if (err instanceof ModelError) {
     console.error(err.message);
@@ -54,7 +57,7 @@ const context: QueryContext = {
 };
 
 const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
-const app = await buildApp({ context: () => context, auth: await authenticatorFor(auth), https, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+const app = await buildApp({ context: () => context, reports: () => reports, auth: await authenticatorFor(auth), https, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
 const close = async () => {
   await app.close();
   await engine.close();

@@ -11,6 +11,8 @@ import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
 import { cubeRoutes } from './routes/cubes.ts';
 import { ponRoutes } from './routes/pon.ts';
+import { reportRoutes } from './routes/reports.ts';
+import type { Report } from '../reports/load.ts';
 
 export interface AppOptions {
   context: () => QueryContext;
@@ -18,6 +20,8 @@ export interface AppOptions {
   auth: Omit<Authenticator, 'directory'>;
   /** Serve HTTPS (Office loads add-ins only over HTTPS). */
   https?: { key: Buffer; cert: Buffer };
+  /** The declared reports (default: none). */
+  reports?: () => Map<string, Report>;
   /** Folder of the built task pane, served at /addin/ (default addin/dist). */
   addinDir?: string;
 }
@@ -51,6 +55,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       tags: [
         { name: 'cubi', description: 'Modelli: dimensioni, misure, membri' },
         { name: 'query', description: 'Interrogazioni' },
+        { name: 'report', description: 'I report del PAS: Quadri, Prospetti, Confronti' },
         { name: 'PON', description: 'PON Inclusione Avviso 3/2016: scheda di monitoraggio fisico' },
       ],
     },
@@ -67,5 +72,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(cubeRoutes, { context: opts.context, principal: principalOf });
   await app.register(ponRoutes, { context: opts.context });
+  await app.register(reportRoutes, { context: opts.context, reports: opts.reports ?? (() => new Map()) });
   return app;
 }

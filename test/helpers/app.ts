@@ -3,6 +3,7 @@ import { prepareData, dataInfo } from '../../server/data/bootstrap.ts';
 import type { Engine } from '../../server/engine/client.ts';
 import { buildApp } from '../../server/http/app.ts';
 import { loadModel } from '../../server/model/load.ts';
+import { loadReports } from '../../server/reports/load.ts';
 import type { Model } from '../../server/model/types.ts';
 import { createLabelCache } from '../../server/query/labels.ts';
 import type { QueryContext } from '../../server/query/execute.ts';
@@ -47,7 +48,8 @@ export async function demoApp(rows = 60_000, seed = 7, opts: { nationalExemptFro
   const apiKeys = new ApiKeyStore(`${dir}/api-keys.json`);
   const logs: Record<string, unknown>[] = [];
   const stream = { write: (line: string) => void logs.push(JSON.parse(line)) };
-  const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys }, logger: { level: 'info', stream } });
+  const reports = loadReports('cubes/reports', model);
+  const app = await buildApp({ context: () => context, reports: () => reports, auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys }, logger: { level: 'info', stream } });
   return {
     app,
     engine,
