@@ -83,6 +83,19 @@ t.test('sign in, build a pivot, preview and insert it into the workbook', async 
   mkdirSync('test-artifacts', { recursive: true });
   await page.screenshot({ path: 'test-artifacts/addin-taskpane.png', fullPage: true });
 
+  // The report gallery: the reports of the profile; the Quadro ATS lands on a new sheet with Excel charts.
+  const gallery = await page.locator('#report option').allTextContents();
+  t.ok(gallery.includes('Quadri · Quadro ATS') && !gallery.some((g) => g.includes('Quadro Nazionale')), 'the gallery lists the reports the profile may open');
+  await page.selectOption('#report', 'quadro_ats');
+  await page.click('#report-btn');
+  await page.waitForFunction(() => /Inserito in Quadro ATS/.test(document.getElementById('status')!.textContent ?? ''));
+  const report = (await app.inject({ method: 'POST', url: '/v1/reports/quadro_ats', headers: { authorization: `Bearer ${token}` }, payload: {} })).json();
+  const kpiRow = ((await workbook(page, `wb.values('Quadro ATS', 'A1:B12')`)) as unknown[][]).find((r) => r[0] === 'Beneficiari')!;
+  t.equal(kpiRow[1], report.kpis.find((k: { measure: string }) => k.measure === 'beneficiari').value ?? 'n.d.', 'the KPI in the sheet is the server\'s');
+  const charts = (await workbook(page, `wb.charts`)) as { sheet: string; type: string; title: string }[];
+  t.ok(charts.length >= 3 && charts.every((c) => c.sheet === 'Quadro ATS'), `Excel charts on the report sheet (${charts.length})`);
+  t.ok(charts.some((c) => c.type === 'Pie' && /carattere/.test(c.title)));
+
   // The PON sheet lands on a new sheet.
   await page.fill('#pon-end', '2019-12-31');
   await page.click('#pon-btn');

@@ -1,6 +1,7 @@
 /** The server's REST API as the pane uses it, with failures turned into messages a person can act on. */
 import type { QueryResult } from '../../server/query/result.ts';
 import type { QuerySpecInput } from '../../server/query/spec.ts';
+import type { ReportResult } from '../../server/reports/run.ts';
 import { t, type Lang } from './i18n.ts';
 
 export class ApiError extends Error {
@@ -70,6 +71,12 @@ export class Api {
   }
   query(cube: string, spec: QuerySpecInput) {
     return this.request<QueryResult>('POST', `/v1/cubes/${encodeURIComponent(cube)}/query`, spec);
+  }
+  reports() {
+    return this.get<{ reports: { name: string; label: { it: string; en?: string }; section: string; level: string }[] }>('/v1/reports');
+  }
+  report(name: string, body: { territorio?: string; filtri: Record<string, (string | number)[]> }) {
+    return this.request<ReportResult>('POST', `/v1/reports/${encodeURIComponent(name)}`, body);
   }
   ponScheda(body: { fine_periodo: string; ats?: string }) {
     return this.request<PonScheda>('POST', '/v1/pon/avviso3/scheda', body);

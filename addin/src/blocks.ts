@@ -7,7 +7,7 @@ import type { QuerySpecInput } from '../../server/query/spec.ts';
 
 export interface Block {
   id: string;
-  kind: 'pivot' | 'table' | 'pon';
+  kind: 'pivot' | 'table' | 'pon' | 'report';
   sheet: string;
   /** Top-left cell, A1 style (e.g. "B3"). */
   anchor: string;
@@ -16,6 +16,7 @@ export interface Block {
   cube?: string;
   query?: QuerySpecInput;
   pon?: { fine_periodo: string; ats?: string };
+  report?: { name: string; territorio?: string; filtri: Record<string, (string | number)[]> };
   lang: 'it' | 'en';
   dataDate: string;
   insertedAt: string;

@@ -4,6 +4,7 @@
  * that tests run it against a faithful fake of that model (no Excel here).
  */
 import type { Grid, GridValue } from '../../server/query/grid.ts';
+import type { ChartSpec } from './report-grid.ts';
 import { blockAt, growthRanges, overlapping, parseBlocks, parseCell, rangeName, SETTINGS_KEY, type Block } from './blocks.ts';
 
 export interface RangeLike {
@@ -21,6 +22,7 @@ export interface WorksheetLike {
   load(props: string): WorksheetLike;
   activate(): void;
   tables: { add(address: string, hasHeaders: boolean): { name: string } };
+  charts: { add(type: string, source: RangeLike, seriesBy?: string): { title: { text: string } } };
 }
 export interface SettingLike {
   value: unknown;
@@ -97,7 +99,12 @@ export interface InsertRequest {
   newSheet?: string;
   /** Turn the written range into an Excel table (flat results). */
   asTable?: boolean;
+  /** Excel charts over parts of the block (reports). */
+  charts?: ChartSpec[];
+  report?: Block['report'];
 }
+
+const CHART_TYPES: Record<ChartSpec['type'], string> = { bar: 'ColumnClustered', pie: 'Pie', line: 'Line' };
 
 /** Inserts a block at the selection (or on a new sheet), refusing to overwrite the user's cells or another block. */
 export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = new Date()): Promise<Block> {
@@ -122,6 +129,10 @@ export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = ne
   await ensureEmpty(ctx, sheet, [rangeName(top, rows, req.grid.width)]);
   paint(sheet, anchor, req.grid);
   if (req.asTable) sheet.tables.add(rangeName(top, rows, req.grid.width), true);
+  for (const c of req.charts ?? []) {
+    const source = sheet.getRange(rangeName({ row: top.row + c.top, col: top.col + c.left }, c.bottom - c.top + 1, c.right - c.left + 1));
+    sheet.charts.add(CHART_TYPES[c.type], source, 'Auto').title.text = c.title;
+  }
   const block: Block = {
     id: `b${now.getTime().toString(36)}${blocks.length}`,
     kind: req.kind,
@@ -132,6 +143,7 @@ export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = ne
     cube: req.cube,
     query: req.query,
     pon: req.pon,
+    report: req.report,
     lang: req.lang,
     dataDate: req.dataDate,
     insertedAt: now.toISOString(),

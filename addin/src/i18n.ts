@@ -44,6 +44,7 @@ const STRINGS = {
     ponSheet: 'Scheda PON Avviso 3/2016',
     periodEnd: 'Fine periodo',
     insertReport: 'Inserisci in un nuovo foglio',
+    territoryCode: 'Territorio (codice), se il report è di un livello inferiore',
   },
   en: {
     title: 'PAS cubes',
@@ -87,6 +88,7 @@ const STRINGS = {
     ponSheet: 'PON sheet (Avviso 3/2016)',
     periodEnd: 'Period end',
     insertReport: 'Insert in a new sheet',
+    territoryCode: 'Territory (code), for a report of a lower level',
   },
 } as const;
 

@@ -12,6 +12,7 @@ import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, t
 import { t, type Lang } from './i18n.ts';
 import { emptyState, toggleAxis, toSpec, type BuilderState } from './query-builder.ts';
 import { ponGrid } from './pon-grid.ts';
+import { reportGrid } from './report-grid.ts';
 import { userStorage } from './storage.ts';
 
 declare const Excel: { run<T>(fn: (ctx: ContextLike) => Promise<T>): Promise<T> } | undefined;
@@ -75,13 +76,16 @@ async function signIn(secret: string) {
   await userStorage.set(STORAGE, secret);
   const who = describeToken(secret);
   $('who').textContent = who ? `${t(lang, 'profile')}: ${who.profile}${who.scope ? ` · ${t(lang, 'scope')}: ${who.scope}` : ''}` : 'API key';
-  $('signin').hidden = true;
-  $('builder').hidden = false;
   $('pon').hidden = who?.profile !== 'ats';
+  const { reports } = await api.reports();
+  $<HTMLSelectElement>('report').replaceChildren(...reports.map((r) => new Option(`${r.section} · ${labelText(r.label, lang)}`, r.name)));
   const select = $<HTMLSelectElement>('cube');
   select.replaceChildren(...cubes.map((c) => new Option(labelText(c.label, lang), c.name)));
   $('demo').hidden = !cubes.some((c) => c.demo);
   await chooseCube(select.value);
+  // Shown only when everything is in place, so that nothing is clicked half-loaded.
+  $('signin').hidden = true;
+  $('builder').hidden = false;
   status('');
 }
 
@@ -202,7 +206,10 @@ async function refresh(blocks: Block[]) {
   let changed = false;
   for (const [i, block] of blocks.entries()) {
     status(`${t(lang, 'working')} ${i + 1}/${blocks.length}`, 'busy');
-    const fresh = block.kind === 'pon' ? ponGrid(await api!.ponScheda(block.pon!), block.lang) : undefined;
+    const fresh =
+      block.kind === 'pon' ? ponGrid(await api!.ponScheda(block.pon!), block.lang)
+      : block.kind === 'report' ? await api!.report(block.report!.name, block.report!).then((r) => ({ grid: reportGrid(r, block.lang).grid, dataDate: r.dataDate }))
+      : undefined;
     const result = fresh ? undefined : await api!.query(block.cube!, block.query!);
     const grid = fresh?.grid ?? (block.kind === 'table' ? flatGrid(result!, block.lang) : toGrid(result!, block.lang));
     const out = await withExcel((ctx) => refreshBlock(ctx, block, grid, fresh?.dataDate ?? result!.dataDate));
@@ -267,6 +274,19 @@ function wire() {
     }),
   );
   $('refresh-all-btn').addEventListener('click', () => void guarded(async () => refresh(await withExcel(readBlocks))));
+  $('report-btn').addEventListener('click', () =>
+    void guarded(async () => {
+      const name = $<HTMLSelectElement>('report').value;
+      const territorio = $<HTMLInputElement>('report-territory').value.trim() || undefined;
+      const body = { territorio, filtri: {} };
+      const result = await api!.report(name, body);
+      const { grid, charts } = reportGrid(result, lang);
+      const block = await withExcel((ctx) =>
+        insertBlock(ctx, { kind: 'report', grid, charts, report: { name, ...body }, lang, dataDate: result.dataDate, newSheet: labelText(result.label, lang).slice(0, 24) }),
+      );
+      status(t(lang, 'inserted', { address: `${block.sheet}!${block.anchor}` }));
+    }),
+  );
   $('pon-btn').addEventListener('click', () =>
     void guarded(async () => {
       const body = { fine_periodo: $<HTMLInputElement>('pon-end').value };

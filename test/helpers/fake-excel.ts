@@ -19,6 +19,7 @@ export class FakeWorkbook {
   readonly sheets = new Map<string, Map<string, CellData>>();
   readonly settings = new Map<string, unknown>();
   readonly tables: { sheet: string; address: string }[] = [];
+  readonly charts: { sheet: string; type: string; address: string; title: string }[] = [];
   selection = { sheet: 'Foglio1', address: 'A1' };
   active = 'Foglio1';
   syncs = 0;
@@ -148,6 +149,16 @@ class FakeSheet {
   }
   getRange(address: string) {
     return new FakeRange(this.ctx, this.sheetName, address);
+  }
+  get charts() {
+    return {
+      add: (type: string, source: FakeRange) => {
+        if (!['ColumnClustered', 'Pie', 'Line', 'BarClustered'].includes(type)) throw new Error(`InvalidArgument: chart type ${type}`);
+        const chart = { sheet: this.sheetName, type, address: source.addr, title: '' };
+        this.ctx.enqueue(() => this.ctx.wb.charts.push(chart));
+        return { title: { set text(v: string) { chart.title = v; } } };
+      },
+    };
   }
   get tables() {
     return {
