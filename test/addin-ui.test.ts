@@ -87,9 +87,11 @@ t.test('sign in, build a pivot, preview and insert it into the workbook', async 
   const gallery = await page.locator('#report option').allTextContents();
   t.ok(gallery.includes('Quadri · Quadro ATS') && !gallery.some((g) => g.includes('Quadro Nazionale')), 'the gallery lists the reports the profile may open');
   await page.selectOption('#report', 'quadro_ats');
+  await page.selectOption('#rf-anno', ['2023']);
   await page.click('#report-btn');
   await page.waitForFunction(() => /Inserito in Quadro ATS/.test(document.getElementById('status')!.textContent ?? ''));
-  const report = (await app.inject({ method: 'POST', url: '/v1/reports/quadro_ats', headers: { authorization: `Bearer ${token}` }, payload: {} })).json();
+  const report = (await app.inject({ method: 'POST', url: '/v1/reports/quadro_ats', headers: { authorization: `Bearer ${token}` }, payload: { filtri: { anno: [2023] } } })).json();
+  t.match(((await workbook(page, `wb.values('Quadro ATS', 'A1:A6')`)) as unknown[][]).flat().join('|'), /Filtro: Anno: 2023/, 'the report carries the filter picked in the pane');
   const kpiRow = ((await workbook(page, `wb.values('Quadro ATS', 'A1:B12')`)) as unknown[][]).find((r) => r[0] === 'Beneficiari')!;
   t.equal(kpiRow[1], report.kpis.find((k: { measure: string }) => k.measure === 'beneficiari').value ?? 'n.d.', 'the KPI in the sheet is the server\'s');
   const charts = (await workbook(page, `wb.charts`)) as { sheet: string; type: string; title: string }[];

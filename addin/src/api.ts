@@ -73,7 +73,7 @@ export class Api {
     return this.request<QueryResult>('POST', `/v1/cubes/${encodeURIComponent(cube)}/query`, spec);
   }
   reports() {
-    return this.get<{ reports: { name: string; label: { it: string; en?: string }; section: string; level: string }[] }>('/v1/reports');
+    return this.get<{ reports: ReportListing[] }>('/v1/reports');
   }
   report(name: string, body: { territorio?: string; filtri: Record<string, (string | number)[]> }) {
     return this.request<ReportResult>('POST', `/v1/reports/${encodeURIComponent(name)}`, body);
@@ -110,6 +110,14 @@ export class Api {
     if (res.status >= 500) throw new ApiError(res.status, t(this.lang, 'errDown'));
     throw new ApiError(res.status, t(this.lang, 'errGeneric', { detail }));
   }
+}
+
+export interface ReportListing {
+  name: string;
+  label: { it: string; en?: string };
+  section: string;
+  level: string;
+  filters: { dimension: string; label: { it: string; en?: string }; total: number; values?: { key: string | number; label: { it: string; en?: string } }[] }[];
 }
 
 export interface PonCell {

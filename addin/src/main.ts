@@ -6,7 +6,7 @@
 import { toFlatTable, toGrid, type Grid } from '../../server/query/grid.ts';
 import { labelText } from '../../server/query/crosstab.ts';
 import type { QueryResult } from '../../server/query/result.ts';
-import { Api, ApiError, describeToken, type CubeDescription, type PonScheda } from './api.ts';
+import { Api, ApiError, describeToken, type CubeDescription, type PonScheda, type ReportListing } from './api.ts';
 import type { Block } from './blocks.ts';
 import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, type ContextLike } from './excel.ts';
 import { t, type Lang } from './i18n.ts';
@@ -28,6 +28,33 @@ let cube: CubeDescription | undefined;
 let state: BuilderState | undefined;
 let last: QueryResult | undefined;
 let inExcel = false;
+let reports: ReportListing[] = [];
+/** Report filter choices: dimension -> keys. */
+let reportFilters: Record<string, (string | number)[]> = {};
+
+/** The chosen report's filters with their values in the caller's scope (filters with many values: by code in the territory box or the pivot). */
+function renderReportFilters() {
+  const report = reports.find((r) => r.name === $<HTMLSelectElement>('report').value);
+  reportFilters = {};
+  $('report-filters').replaceChildren(
+    ...(report?.filters ?? [])
+      .filter((f) => f.values)
+      .map((f) => {
+        const label = document.createElement('label');
+        label.textContent = labelText(f.label, lang);
+        const select = document.createElement('select');
+        select.multiple = true;
+        select.id = `rf-${f.dimension}`;
+        select.size = Math.min(4, f.values!.length);
+        for (const v of f.values!) select.add(new Option(labelText(v.label, lang), String(v.key)));
+        select.addEventListener('change', () => {
+          reportFilters[f.dimension] = [...select.selectedOptions].map((o) => (typeof f.values![0].key === 'number' ? Number(o.value) : o.value));
+        });
+        label.append(select);
+        return label;
+      }),
+  );
+}
 
 function status(message: string, kind: 'info' | 'error' | 'busy' = 'info') {
   const el = $('status');
@@ -77,8 +104,9 @@ async function signIn(secret: string) {
   const who = describeToken(secret);
   $('who').textContent = who ? `${t(lang, 'profile')}: ${who.profile}${who.scope ? ` · ${t(lang, 'scope')}: ${who.scope}` : ''}` : 'API key';
   $('pon').hidden = who?.profile !== 'ats';
-  const { reports } = await api.reports();
+  reports = (await api.reports()).reports;
   $<HTMLSelectElement>('report').replaceChildren(...reports.map((r) => new Option(`${r.section} · ${labelText(r.label, lang)}`, r.name)));
+  renderReportFilters();
   const select = $<HTMLSelectElement>('cube');
   select.replaceChildren(...cubes.map((c) => new Option(labelText(c.label, lang), c.name)));
   $('demo').hidden = !cubes.some((c) => c.demo);
@@ -274,11 +302,12 @@ function wire() {
     }),
   );
   $('refresh-all-btn').addEventListener('click', () => void guarded(async () => refresh(await withExcel(readBlocks))));
+  $('report').addEventListener('change', renderReportFilters);
   $('report-btn').addEventListener('click', () =>
     void guarded(async () => {
       const name = $<HTMLSelectElement>('report').value;
       const territorio = $<HTMLInputElement>('report-territory').value.trim() || undefined;
-      const body = { territorio, filtri: {} };
+      const body = { territorio, filtri: reportFilters };
       const result = await api!.report(name, body);
       const { grid, charts } = reportGrid(result, lang);
       const block = await withExcel((ctx) =>
