@@ -7,6 +7,7 @@ import type { Engine } from '../engine/client.ts';
 import { generateBenefits } from './benefits.ts';
 import { loadNomenclatore, loadPopulation, loadProviders, loadTerritory } from './reference.ts';
 import { loadPon } from './pon.ts';
+import { generateSections } from './sections.ts';
 import { ensureSchema } from './schema.ts';
 import type { TerritoryRow } from './territory.ts';
 
@@ -64,6 +65,12 @@ export async function prepareData(engine: Engine, o: PrepareOptions): Promise<vo
     o.log(`[dati] prestazioni: ${fmt(rows)} righe generate in ${secs(t)}`);
   } else {
     o.log(`[dati] dati esistenti riusati: ${fmt(existing)} prestazioni`);
+  }
+  if ((await count(engine, 'sina')) === 0 && (await count(engine, 'prestazioni')) > 0) {
+    const t = performance.now();
+    const n = await generateSections(engine, o.seed);
+    for (const [source, rows] of Object.entries(n)) await record(engine, source, rows, true, 'derivati dalle prestazioni dimostrative');
+    o.log(`[dati] SINA: ${fmt(n.sina)} valutazioni; SINBA: ${fmt(n.sinba)} minori; ISEE: ${fmt(n.dsu)} DSU (${secs(t)})`);
   }
 }
 

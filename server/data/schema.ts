@@ -63,6 +63,52 @@ export const TABLES = {
     importo Decimal(18, 2),
     isee Nullable(Decimal(18, 2)) -- ISEE value where the benefit is ISEE-bound and the DSU is known
   `,
+  /** SINA: multidimensional assessments of non-self-sufficient beneficiaries of PS-PSA benefits (codes of PS_PSA_SINA201812.xsd). */
+  sina: `
+    anno UInt16,
+    beneficiario_id UInt64,
+    comune String, ats String, regione String, popolazione_comune UInt32,
+    eta UInt8, genere UInt8,
+    mobilita UInt8,              -- 1 si sposta da solo, 2 assistito, 3 non si sposta
+    attivita_vita_quotidiana UInt8, -- 1 autonomo, 2 parzialmente dipendente, 3 totalmente dipendente
+    disturbi_cognitivi UInt8,    -- 1 lievi, 2 moderati, 3 gravi
+    disturbi_comportamentali UInt8, -- 1 assenti, 2 presenti
+    necessita_cure UInt8,        -- 1 bassa, 2 media, 3 alta
+    area_reddituale UInt8,       -- 1 autonomo, 2 aiuto da parenti/altri, 3 in bisogno senza aiuti
+    area_supporto UInt8,         -- 1 rete familiare presente, 2 parziale, 3 assente
+    fonte_valutazione UInt8,     -- 1 UVM, 2 cartella sociale, 3 altra documentazione, 4 raccolta diretta
+    strumento UInt8,             -- 1 SVAMA .. 7 altro
+    importo Decimal(18, 2)       -- benefits of the year to the person in the area disabilità e non autosufficienza
+  `,
+  /** SINBA: children and adolescents in care of the social services (SINBA.xsd; code lists partly plausible). */
+  sinba: `
+    anno_trasmissione UInt16,
+    beneficiario_id UInt64,
+    comune String, ats String, regione String, popolazione_comune UInt32,
+    eta UInt8, genere UInt8,
+    componenti_famiglia UInt8,   -- household size
+    condizione UInt8,            -- 1 in famiglia, 2 in affidamento familiare, 3 in comunità / servizio residenziale, 4 in semiautonomia
+    disabilita UInt8,            -- 1 sì, 2 no
+    straniero_non_accompagnato UInt8, -- 1 sì, 2 no
+    fonte_segnalazione UInt8,    -- 1 famiglia, 2 scuola, 3 servizi sanitari, 4 autorità giudiziaria, 5 forze dell'ordine, 6 altro
+    valutazione_famiglia UInt8,  -- 1 risorse adeguate, 2 parzialmente adeguate, 3 inadeguate
+    autorita_giudiziaria UInt8,  -- 1 nessuna, 2 Tribunale per i minorenni, 3 Tribunale ordinario
+    provvedimento UInt8,         -- 1 nessuno, 2 affidamento al servizio sociale, 3 collocamento fuori famiglia, 4 limitazione responsabilità genitoriale, 5 altro
+    luogo_vita UInt8,            -- 1 famiglia di origine, 2 famiglia affidataria, 3 comunità familiare, 4 comunità educativa, 5 altro
+    scuola UInt8,                -- 1 non in età scolare, 2 frequenta regolarmente, 3 frequenta irregolarmente, 4 non frequenta
+    lavoro UInt8,                -- 1 non in età lavorativa, 2 studia, 3 lavora, 4 né studia né lavora
+    isee Nullable(Decimal(18, 2))
+  `,
+  /** ISEE declarations (DSU, from the SII) of residents, by type of indicator. */
+  dsu: `
+    anno UInt16,
+    dsu_id UInt64,
+    beneficiario_id UInt64,
+    comune String, ats String, regione String, popolazione_comune UInt32,
+    tipo_indicatore UInt8,       -- 1 ordinario, 2 minorenni, 3 sociosanitario, 4 universitario, 5 corrente
+    componenti UInt8,
+    isee Decimal(18, 2)
+  `,
   /** PON Inclusione Avviso 3/2016: one project per ATS, with its activity start date (DIA) and target households. */
   pon_progetti: `
     ats String,
@@ -123,6 +169,9 @@ const ENGINES: Record<keyof typeof TABLES, string> = {
   nomenclatore: 'ENGINE = MergeTree ORDER BY codice_prestazione',
   data_versions: 'ENGINE = MergeTree ORDER BY (source, loaded_at)',
   pon_progetti: 'ENGINE = MergeTree ORDER BY ats',
+  sina: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno)',
+  sinba: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno_trasmissione)',
+  dsu: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno)',
   pon_nuclei: 'ENGINE = MergeTree ORDER BY (ats, nucleo_id)',
   pon_componenti: 'ENGINE = MergeTree ORDER BY (ats, nucleo_id, componente_id)',
   pon_condizioni: 'ENGINE = MergeTree ORDER BY (ats, componente_id, dal)',

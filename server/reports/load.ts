@@ -29,6 +29,7 @@ export function loadReports(dir: string, model: Model): Map<string, Report> {
     const dim = (d: string, path: (string | number)[]) => d === '$sotto' || cube.dimensions.has(d) || issues.push(at(path, `cube "${cube.name}" has no dimension "${d}"`));
     const measure = (m: string, path: (string | number)[]) => cube.measures.has(m) || issues.push(at(path, `cube "${cube.name}" has no measure "${m}"`));
     value.filters.forEach((d, i) => dim(d, ['filters', i]));
+    Object.keys(value.where).forEach((d) => dim(d, ['where', d]));
     value.kpis.forEach((m, i) => measure(m, ['kpis', i]));
     value.tables.forEach((t, i) => {
       [...t.rows, ...t.columns].forEach((d, j) => dim(d, ['tables', i, j < t.rows.length ? 'rows' : 'columns', j < t.rows.length ? j : j - t.rows.length]));

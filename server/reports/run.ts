@@ -65,7 +65,7 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
   const cube = ctx.model.cubes.get(report.cube)!;
   for (const d of Object.keys(req.filters))
     if (!report.filters.includes(d)) throw new AppError('UNKNOWN_DIMENSION', `Il report "${report.name}" non ha il filtro "${d}". Filtri: ${report.filters.join(', ') || '(nessuno)'}.`);
-  const userFilters: Filter[] = Object.entries(req.filters)
+  const userFilters: Filter[] = [...Object.entries(report.where), ...Object.entries(req.filters)]
     .filter(([, v]) => v.length)
     .map(([dimension, values]) => ({ dimension, op: 'in', values }));
 

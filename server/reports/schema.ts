@@ -32,6 +32,8 @@ export const ReportFileSchema = z.strictObject({
   cube: name,
   /** Dimensions the user may filter (the seed's filter list of the report). */
   filters: z.array(name).default([]),
+  /** Fixed restriction of every figure, e.g. { prova_mezzi: [1] } for the benefits subject to ISEE. */
+  where: z.record(name, z.array(z.union([z.string(), z.number()])).min(1)).default({}),
   kpis: z.array(name).default([]),
   tables: z.array(ReportTableSchema).default([]),
 });
