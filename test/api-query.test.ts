@@ -208,7 +208,7 @@ t.test('errors are problem+json with an actionable message', async (t) => {
   }
   const unknownCube = await app.inject({ method: 'POST', url: '/v1/cubes/nessuno/query', headers, payload: { measures: ['x'] } });
   t.equal(unknownCube.statusCode, 404);
-  t.match(unknownCube.json().detail, /Cubi disponibili: popolazione, prestazioni\./);
+  t.match(unknownCube.json().detail, /Cubi disponibili: isee, popolazione, prestazioni, sina, sinba\./);
   const badFormat = await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers: { ...headers, accept: 'application/pdf' }, payload: { measures: ['importo'] } });
   t.equal(badFormat.statusCode, 406);
   const malformed = await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers: { ...headers, 'content-type': 'application/json' }, payload: '{"measures": [' });
@@ -218,7 +218,7 @@ t.test('errors are problem+json with an actionable message', async (t) => {
 
 t.test('cube list and description carry labels, definitions and additivity', async (t) => {
   const list = (await app.inject({ method: 'GET', url: '/v1/cubes', headers })).json();
-  t.same(list.cubes.map((c: Row) => c.name), ['popolazione', 'prestazioni']);
+  t.same(list.cubes.map((c: Row) => c.name), ['isee', 'popolazione', 'prestazioni', 'sina', 'sinba']);
   const cube = (await app.inject({ method: 'GET', url: '/v1/cubes/prestazioni', headers })).json();
   const measure = (n: string) => cube.measures.find((m: Row) => m.name === n);
   t.match(measure('beneficiari'), { additive: false, type: 'count_distinct', format: 'integer', definition: /persone distinte/ });
