@@ -11,6 +11,7 @@ import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
 import { cubeRoutes } from './routes/cubes.ts';
 import { ponRoutes } from './routes/pon.ts';
+import { previewRoutes } from './routes/preview.ts';
 import { reportRoutes } from './routes/reports.ts';
 import type { Report } from '../reports/load.ts';
 
@@ -72,6 +73,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   await app.register(cubeRoutes, { context: opts.context, principal: principalOf });
   await app.register(ponRoutes, { context: opts.context });
+  await app.register(previewRoutes);
   await app.register(reportRoutes, { context: opts.context, reports: opts.reports ?? (() => new Map()) });
   return app;
 }

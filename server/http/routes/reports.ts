@@ -21,6 +21,7 @@ const ReportListOut = z.object({
     section: z.string(),
     level: z.string(),
     description: z.string().optional(),
+    preview: z.string().describe('HTML preview page of the report'),
     filters: z.array(z.object({
       dimension: z.string(),
       label: LabelOut,
@@ -57,7 +58,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
           members: `/v1/cubes/${cube.name}/dimensions/${name}/members`,
         });
       }
-      out.push({ name: r.name, label: r.label, section: r.section, level: r.level, description: r.description, filters, tables: r.tables.map((t) => ({ name: t.name, title: t.title, chart: t.chart })) });
+      out.push({ name: r.name, label: r.label, section: r.section, level: r.level, description: r.description, preview: `/anteprima/${r.name}`, filters, tables: r.tables.map((t) => ({ name: t.name, title: t.title, chart: t.chart })) });
     }
     return { reports: out };
   });
