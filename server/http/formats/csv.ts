@@ -19,6 +19,7 @@
  * in HTTP headers: see `csvMetadataHeaders`.
  */
 import { stringify } from 'csv-stringify/sync';
+import { SUPPRESSED_MARK } from '../../query/grid.ts';
 import type { Cell, QueryResult } from '../../query/result.ts';
 import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../../query/crosstab.ts';
 
@@ -26,7 +27,10 @@ export interface CsvOptions {
   /** Language of the member labels (`<dim>_label`); column names do not change. */
   lang?: Lang;
   separator?: ',' | ';';
-  /** Text written in cells hidden by disclosure control; default empty (read as missing). */
+  /**
+   * Text written in cells hidden by disclosure control. Default "n.d.": a visible marker, never a
+   * number nor an empty cell that could pass for a missing value (read it with na.strings / na_values).
+   */
   suppressed?: string;
 }
 
@@ -39,7 +43,7 @@ export function csvHeader(result: QueryResult, lang: Lang = 'it'): string[] {
 
 export function toCsv(result: QueryResult, opts: CsvOptions = {}): string {
   const x = toCrosstab(result, { lang: opts.lang ?? 'it' });
-  const mark = opts.suppressed ?? '';
+  const mark = opts.suppressed ?? SUPPRESSED_MARK;
   const body = x.rows.map((r) => [
     ...r.keys.flatMap((k, i) => [k === null ? '' : String(k), r.labels[i]]),
     ...r.cells.map((v, i) => (r.suppressed[i] ? mark : v === null ? '' : String(v))),
