@@ -34,7 +34,7 @@ const MEASURE: Record<string, string> = {
   importo: 'toFloat64(sum(importo))',
   beneficiari: 'uniqExact(beneficiario_id)',
   prestazioni: 'count()',
-  valutazioni: 'count()',
+  valutazioni: 'uniqExact(valutazione_id)',
   minori: 'uniqExact(beneficiario_id)',
   dsu: 'count()',
   persone: 'uniqExact(beneficiario_id)',
@@ -79,8 +79,8 @@ for (const [who, p] of Object.entries(profiles)) {
       const report = res.json();
       const cubeName = report.tables[0]?.series[0]?.result.cube ?? 'prestazioni';
       const fixed = r.name === 'isee_prestazioni' ? ' AND prova_mezzi = 1' : '';
-      // An ente sees cubes without a provider (SINA, SINBA, ISEE) for the territory of its seat: its comune.
-      const scopeWhere = cubeName !== 'prestazioni' && who === 'ente' ? where.replace(p.where, `comune = '${comune}'`) : where;
+      // An ente sees cubes without a provider dimension (SINBA, ISEE) for the territory of its seat: its comune.
+      const scopeWhere = !['prestazioni', 'sina'].includes(cubeName) && who === 'ente' ? where.replace(p.where, `comune = '${comune}'`) : where;
       for (const table of report.tables as Row[]) {
         for (const series of table.series as Row[]) {
           if (series.key !== 'proprio' && (table.series as Row[]).length > 1) continue; // comparisons: own territory checked here, others in reports.test.ts

@@ -66,9 +66,12 @@ export const TABLES = {
   /** SINA: multidimensional assessments of non-self-sufficient beneficiaries of PS-PSA benefits (codes of PS_PSA_SINA201812.xsd). */
   sina: `
     anno UInt16,
+    valutazione_id UInt64,       -- one assessment per beneficiary and year; a row per benefit code received
     beneficiario_id UInt64,
     comune String, ats String, regione String, popolazione_comune UInt32,
     eta UInt8, genere UInt8,
+    categoria LowCardinality(String), codice_prestazione LowCardinality(String),
+    ente String, ente_tipo LowCardinality(String), sede_comune String, sede_ats String, sede_regione String,
     mobilita UInt8,              -- 1 si sposta da solo, 2 assistito, 3 non si sposta
     attivita_vita_quotidiana UInt8, -- 1 autonomo, 2 parzialmente dipendente, 3 totalmente dipendente
     disturbi_cognitivi UInt8,    -- 1 lievi, 2 moderati, 3 gravi
@@ -78,7 +81,7 @@ export const TABLES = {
     area_supporto UInt8,         -- 1 rete familiare presente, 2 parziale, 3 assente
     fonte_valutazione UInt8,     -- 1 UVM, 2 cartella sociale, 3 altra documentazione, 4 raccolta diretta
     strumento UInt8,             -- 1 SVAMA .. 7 altro
-    importo Decimal(18, 2)       -- benefits of the year to the person in the area disabilità e non autosufficienza
+    importo Decimal(18, 2)       -- amount of this benefit code to the person in the year (area disabilità e non autosufficienza)
   `,
   /** SINBA: children and adolescents in care of the social services (SINBA.xsd; code lists partly plausible). */
   sinba: `

@@ -20,13 +20,15 @@ export async function generateSections(engine: Engine, seed: number): Promise<{ 
   const aged = (salt: number) => `toUInt8(least(3, 1 + floor((${u(salt, ...k)} + eta / 140.) * 1.9)))`;
   await engine.command(
     `INSERT INTO ${engine.table('sina')}
-     SELECT anno, beneficiario_id, comune, ats, regione, popolazione_comune, eta, genere,
+     SELECT anno, cityHash64({seed:UInt64}, beneficiario_id, anno, 'sina'), beneficiario_id, comune, ats, regione, popolazione_comune, eta, genere,
+       categoria, codice_prestazione, ente, ente_tipo, sede_comune, sede_ats, sede_regione,
        ${aged(1)}, ${aged(2)}, ${aged(3)}, ${pick(4, [0.7, 1], ...k)}, ${pick(5, [0.3, 0.75, 1], ...k)},
        ${pick(6, [0.35, 0.75, 1], ...k)}, ${pick(7, [0.5, 0.85, 1], ...k)}, ${pick(8, [0.55, 0.8, 0.9, 1], ...k)},
        ${pick(9, [0.35, 0.45, 0.5, 0.55, 0.6, 0.65, 1], ...k)}, imp
-     FROM (SELECT anno, beneficiario_id, any(comune) comune, any(ats) ats, any(regione) regione, any(popolazione_comune) popolazione_comune,
-                  any(eta) eta, any(genere) genere, sum(importo) imp
-           FROM ${P} AS p WHERE p.area_utenza = 2 GROUP BY anno, beneficiario_id)`,
+     FROM (SELECT anno, beneficiario_id, codice_prestazione, any(categoria) categoria, any(comune) comune, any(ats) ats, any(regione) regione,
+                  any(popolazione_comune) popolazione_comune, any(eta) eta, any(genere) genere,
+                  any(ente) ente, any(ente_tipo) ente_tipo, any(sede_comune) sede_comune, any(sede_ats) sede_ats, any(sede_regione) sede_regione, sum(importo) imp
+           FROM ${P} AS p WHERE p.area_utenza = 2 GROUP BY anno, beneficiario_id, codice_prestazione)`,
     { seed },
   );
   const kb = ['beneficiario_id', 'anno_trasmissione'];
