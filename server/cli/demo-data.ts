@@ -1,13 +1,16 @@
 /**
  * `npm run demo-data -- --rows 10000000 [--seed 1] [--data-dir ./data] [--force]`
  * Creates the schema and reference data if missing and generates the demo
- * benefit records; `--force` replaces existing benefit records. Needs the
+ * benefit records; `--force` drops the benefit records (and the SINA, SINBA
+ * and ISEE records derived from them) and generates them again. Reads
+ * DATA_DIR, CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD,
+ * CLICKHOUSE_DATABASE, DEMO_ROWS and DEMO_SEED like the server. Needs the
  * data directory for itself: stop the server first (embedded engine).
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
-import { prepareData } from '../data/bootstrap.ts';
+import { dropDemoBenefits, prepareData } from '../data/bootstrap.ts';
 import { openEngine } from '../engine/client.ts';
 
 const usage = 'uso: npm run demo-data -- [--rows N] [--seed N] [--data-dir DIR] [--force]';
@@ -22,15 +25,21 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-const config = loadConfig(process.env);
-const rows = values.rows === undefined ? config.demoRows : Number(values.rows.replaceAll('_', ''));
-const seed = values.seed === undefined ? config.seed : Number(values.seed);
-if (!Number.isInteger(rows) || rows < 1000) {
-  console.error(`--rows deve essere un intero >= 1000 (ricevuto ${values.rows}).\n${usage}`);
+let config;
+try {
+  config = loadConfig(process.env);
+} catch (err) {
+  console.error((err as Error).message);
   process.exit(2);
 }
-if (!Number.isInteger(seed) || seed < 0) {
-  console.error(`--seed deve essere un intero >= 0.\n${usage}`);
+const rows = values.rows === undefined ? config.demoRows : Number(values.rows.replaceAll('_', ''));
+const seed = values.seed === undefined ? config.seed : Number(values.seed);
+if (!Number.isInteger(rows) || rows < 1000 || rows > 1_000_000_000) {
+  console.error(`--rows deve essere un intero tra 1000 e 1.000.000.000 (ricevuto ${values.rows}).\n${usage}`);
+  process.exit(2);
+}
+if (!Number.isSafeInteger(seed) || seed < 0) {
+  console.error(`--seed deve essere un intero >= 0 (ricevuto ${values.seed}).\n${usage}`);
   process.exit(2);
 }
 const dataDir = resolve(values['data-dir'] ?? config.dataDir);
@@ -42,9 +51,15 @@ try {
   console.error(/lock|already running|active data directory/i.test(message) ? `La cartella ${dataDir} è in uso (server avviato?): fermarlo prima. (${message.split('\n')[0]})` : message);
   process.exit(1);
 }
-if (values.force) {
-  await engine.command(`DROP TABLE IF EXISTS ${engine.table('prestazioni')}`);
-  console.log('[dati] prestazioni esistenti eliminate (--force)');
+try {
+  if (values.force) {
+    await dropDemoBenefits(engine);
+    console.log('[dati] prestazioni esistenti (e SINA, SINBA, ISEE derivati) eliminate (--force)');
+  }
+  await prepareData(engine, { demoRows: rows, seed, log: (l) => console.log(l) });
+} catch (err) {
+  console.error(`[dati] errore: ${(err as Error).message}`);
+  process.exitCode = 1;
+} finally {
+  await engine.close();
 }
-await prepareData(engine, { demoRows: rows, seed, log: (l) => console.log(l) });
-await engine.close();
