@@ -37,3 +37,20 @@ t.test('moving a dimension between axes never duplicates it', async (t) => {
   s = toggleAxis(s, 'genere', 'rows');
   t.equal(toSpec(s).subtotals, false, 'subtotals need two row dimensions');
 });
+
+t.test('grid: column headers stay above their figures even without row dimensions', async (t) => {
+  const { toGrid } = await import('../server/query/grid.ts');
+  const grid = toGrid({
+    cube: 'c', cubeLabel: { it: 'C' }, filters: [], dataDate: '', demo: false, truncated: false,
+    columns: [
+      { name: 'anno', kind: 'dimension', axis: 'columns', label: { it: 'Anno' }, format: 'text', type: 'integer' },
+      { name: 'n', kind: 'measure', label: { it: 'N' }, format: 'integer' },
+    ],
+    rows: [{ anno: 2022, n: 1 }, { anno: 2023, n: 2 }],
+    labels: { anno: { '2022': { it: '2022' }, '2023': { it: '2023' } } },
+  });
+  const yearRow = grid.values[grid.headerEnd - 1];
+  const body = grid.values[grid.headerEnd + 1];
+  t.same(yearRow.slice(0, 2), ['2022', '2023']);
+  t.same(body.slice(0, 2), [1, 2], 'each figure under its year');
+});

@@ -61,7 +61,8 @@ export function toGrid(result: QueryResult, lang: Lang = 'it'): Grid {
   push([labelText(result.cubeLabel, lang)], true);
   for (const line of captionLines(result, lang)) push([line], false);
   push([], false);
-  x.columnDimensions.forEach((dim, i) => push([...Array(Math.max(lead - 1, 0)).fill(null), labelText(dim.label, lang), ...x.columns.map((c) => c.labels[i])], true));
+  // The column dimension's name sits just left of its members, in the last row-header column; with no row dimensions there is no such column.
+  x.columnDimensions.forEach((dim, i) => push([...(lead > 0 ? [...Array(lead - 1).fill(null), labelText(dim.label, lang)] : []), ...x.columns.map((c) => c.labels[i])], true));
   const codeWord = lang === 'en' ? 'Code' : 'Codice';
   push([...x.rowDimensions.flatMap((d) => [`${codeWord} ${labelText(d.label, lang).toLowerCase()}`, labelText(d.label, lang)]), ...x.columns.map((c) => labelText(c.measure.label, lang))], true);
   const headerEnd = values.length - 1;
