@@ -1,25 +1,12 @@
 /** The command-line tools, run as a user runs them. */
 import t from 'tap';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { createVerifier, demoSecret } from '../server/security/tokens.ts';
+import { cliSandbox, failure } from './helpers/cli.ts';
 
-const run = promisify(execFile);
-const dataDir = mkdtempSync(join(tmpdir(), 'pas-cli-'));
-t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-const env = { ...process.env, DATA_DIR: dataDir };
-const tsx = (script: string, args: string[]) => run(process.execPath, ['--import', 'tsx', script, ...args], { env });
-async function failure(p: Promise<unknown>): Promise<{ code: number; stderr: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: number; stderr: string };
-  }
-  throw new Error('expected a non-zero exit');
-}
+const sandbox = cliSandbox('pas-cli-');
+t.teardown(sandbox.dispose);
+const { dataDir, tsx } = sandbox;
 
 t.test('demo-data generates with progress lines, then reuses the data', async (t) => {
   const first = await tsx('server/cli/demo-data.ts', ['--rows', '5000', '--seed', '3']);

@@ -1,25 +1,10 @@
 /** `npm run demo-data`: argument errors, generation, reuse, --force regeneration. */
 import t from 'tap';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { cliSandbox, failure } from './helpers/cli.ts';
 
-const run = promisify(execFile);
-const dataDir = mkdtempSync(join(tmpdir(), 'pas-data-cli-'));
-t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-const env = { ...process.env, DATA_DIR: dataDir, CLICKHOUSE_URL: '', DEMO_ROWS: '', DEMO_SEED: '' };
-const demoData = (args: string[], extraEnv: Record<string, string> = {}) =>
-  run(process.execPath, ['--import', 'tsx', 'server/cli/demo-data.ts', ...args], { env: { ...env, ...extraEnv } });
-async function failure(p: Promise<unknown>): Promise<{ code: number; stderr: string }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as { code: number; stderr: string };
-  }
-  throw new Error('expected a non-zero exit');
-}
+const sandbox = cliSandbox('pas-data-cli-', { CLICKHOUSE_URL: '', DEMO_ROWS: '', DEMO_SEED: '' });
+t.teardown(sandbox.dispose);
+const demoData = (args: string[], extraEnv: Record<string, string> = {}) => sandbox.tsx('server/cli/demo-data.ts', args, extraEnv);
 const generated = (stdout: string) => Number(stdout.match(/\[dati\] prestazioni: ([\d.]+) righe generate in \d+,\d s/)?.[1].replaceAll('.', ''));
 
 t.test('bad arguments: exit code 2 and a message that says what is expected', async (t) => {
