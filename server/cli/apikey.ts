@@ -4,8 +4,8 @@
  * Keys are stored hashed in API_KEYS_FILE (default DATA_DIR/api-keys.json);
  * a running server picks changes up at the next request.
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
+import { fail as failWith, parseOrExit } from './args.ts';
 import { ApiKeyStore } from '../security/api-keys.ts';
 import { loadAuthSettings } from '../security/auth-config.ts';
 import type { Profile } from '../security/principal.ts';
@@ -17,16 +17,9 @@ const usage = `uso:
   npm run apikey -- revoke <id>`;
 
 function fail(message: string): never {
-  console.error(`${message}\n${usage}`);
-  process.exit(2);
+  return failWith(usage, message);
 }
-
-let parsed;
-try {
-  parsed = parseArgs({ allowPositionals: true, options: { name: { type: 'string' }, profile: { type: 'string' }, scope: { type: 'string' } } });
-} catch (err) {
-  fail((err as Error).message);
-}
+const parsed = parseOrExit(usage, { name: { type: 'string' }, profile: { type: 'string' }, scope: { type: 'string' } }, true);
 const [command, id] = parsed.positionals;
 const config = loadConfig(process.env);
 const store = new ApiKeyStore(loadAuthSettings(process.env, config.dataDir).apiKeysFile);

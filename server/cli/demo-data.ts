@@ -8,23 +8,13 @@
  * data directory for itself: stop the server first (embedded engine).
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
+import { parseOrExit } from './args.ts';
 import { dropDemoBenefits, prepareData } from '../data/bootstrap.ts';
 import { openEngine } from '../engine/client.ts';
 
 const usage = 'uso: npm run demo-data -- [--rows N] [--seed N] [--data-dir DIR] [--force]';
-let values;
-try {
-  ({ values } = parseArgs({ options: { rows: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' }, force: { type: 'boolean', default: false }, help: { type: 'boolean' } } }));
-} catch (err) {
-  console.error(`${(err as Error).message}\n${usage}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { values } = parseOrExit(usage, { rows: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' }, force: { type: 'boolean', default: false } });
 let config;
 try {
   config = loadConfig(process.env);

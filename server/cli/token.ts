@@ -2,8 +2,8 @@
  * `npm run token -- --profile ats --scope ATS05007 [--sub mario.rossi] [--expires 8h]`
  * Mints a token signed with JWT_SECRET (or the demo secret in DATA_DIR).
  */
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
+import { parseOrExit } from './args.ts';
 import { loadAuthSettings } from '../security/auth-config.ts';
 import type { Profile } from '../security/principal.ts';
 import { mintToken, PROFILES } from '../security/tokens.ts';
@@ -11,17 +11,7 @@ import { mintToken, PROFILES } from '../security/tokens.ts';
 const usage = `uso: npm run token -- --profile <${PROFILES.join('|')}> [--scope <codice>] [--sub <utente>] [--expires 8h]
   --scope   codice della regione (es. 12), dell'ATS (es. ATS12003), del comune ISTAT (es. 058091) o dell'ente (es. C058091); non per nazionale`;
 
-let values;
-try {
-  ({ values } = parseArgs({ options: { profile: { type: 'string' }, scope: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '8h' }, help: { type: 'boolean' } } }));
-} catch (err) {
-  console.error(`${(err as Error).message}\n${usage}`);
-  process.exit(2);
-}
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+const { values } = parseOrExit(usage, { profile: { type: 'string' }, scope: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '8h' } });
 const profile = values.profile as Profile | undefined;
 if (!profile || !(PROFILES as readonly string[]).includes(profile)) {
   console.error(`--profile mancante o non valido.\n${usage}`);
