@@ -209,7 +209,7 @@ function readOptions() {
 function renderPreview(grid: Grid) {
   const table = document.createElement('table');
   table.id = 'preview-table';
-  grid.values.slice(grid.headerEnd - (grid.values.length ? 0 : 0), grid.headerEnd + 21).forEach((row, i) => {
+  grid.values.slice(grid.headerEnd, grid.headerEnd + 21).forEach((row, i) => {
     const tr = table.insertRow();
     row.forEach((v) => {
       const cell = document.createElement(i === 0 ? 'th' : 'td');

@@ -38,9 +38,8 @@ export function reportGrid(r: ReportResult, lang: Lang) {
     for (const s of t.series) {
       if (t.series.length > 1) add([s.label], true);
       const g = toGrid(s.result, lang);
-      const first = g.headerEnd - (s.result.columns.some((c) => c.axis === 'columns') ? 1 : 0);
-      const headerRow = values.length + (g.headerEnd - first);
-      g.values.slice(first).forEach((row, j) => add(row, g.bold[first + j], g.formats[first + j]));
+      const headerRow = values.length + (g.headerEnd - g.headerStart);
+      g.values.slice(g.headerStart).forEach((row, j) => add(row, g.bold[g.headerStart + j], g.formats[g.headerStart + j]));
       // Chart: labels and the first measure of the detail rows (totals, in bold, are left out).
       let detail = 0;
       while (g.headerEnd + 1 + detail < g.values.length && !g.bold[g.headerEnd + 1 + detail]) detail++;

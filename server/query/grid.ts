@@ -25,6 +25,8 @@ export interface Grid {
   formats: string[][];
   /** Rows in bold: the cube title, headers, totals. */
   bold: boolean[];
+  /** Row index (0-based) of the first header row (below the caption). */
+  headerStart: number;
   /** Row index (0-based) of the last header row; data start below it. */
   headerEnd: number;
   /** Columns of row headers (code + label per row dimension), frozen at the left. */
@@ -61,6 +63,7 @@ export function toGrid(result: QueryResult, lang: Lang = 'it'): Grid {
   push([labelText(result.cubeLabel, lang)], true);
   for (const line of captionLines(result, lang)) push([line], false);
   push([], false);
+  const headerStart = values.length;
   // The column dimension's name sits just left of its members, in the last row-header column; with no row dimensions there is no such column.
   x.columnDimensions.forEach((dim, i) => push([...(lead > 0 ? [...Array(lead - 1).fill(null), labelText(dim.label, lang)] : []), ...x.columns.map((c) => c.labels[i])], true));
   const codeWord = lang === 'en' ? 'Code' : 'Codice';
@@ -82,7 +85,7 @@ export function toGrid(result: QueryResult, lang: Lang = 'it'): Grid {
     push([lang === 'en'
       ? `${SUPPRESSED_MARK} = not available to protect confidentiality (cells with fewer than ${result.suppression.threshold} beneficiaries and complementary cells).`
       : `${SUPPRESSED_MARK} = dato non disponibile per tutela della riservatezza (celle con meno di ${result.suppression.threshold} beneficiari e celle complementari).`], false);
-  return { values, formats, bold, headerEnd, leadColumns: lead, suppressed, width };
+  return { values, formats, bold, headerStart, headerEnd, leadColumns: lead, suppressed, width };
 }
 
 /** Detail rows only, one column per dimension label and measure: for an Excel table and the user's own PivotTables. */

@@ -30,8 +30,8 @@ export async function reportXlsx(r: ReportResult): Promise<Buffer> {
     for (const s of t.series) {
       if (t.series.length > 1) ws.addRow([s.label]).font = { bold: true };
       const grid = toGrid(s.result);
-      grid.values.slice(grid.headerEnd - (grid.values.length ? 0 : 0) - (s.result.columns.some((c) => c.axis === 'columns') ? 1 : 0)).forEach((values, j, all) => {
-        const r0 = grid.values.length - all.length + j;
+      grid.values.slice(grid.headerStart).forEach((values, j) => {
+        const r0 = grid.headerStart + j;
         const row = ws.addRow(values.map((v) => (v === null ? undefined : v)));
         if (grid.bold[r0]) row.font = { bold: true };
         values.forEach((_, c) => {

@@ -47,8 +47,8 @@ export function resolveScope(principal: Principal, directory: Directory): Scope 
 export function describeScope(scope: Scope): string {
   if (scope.kind === 'all') return "tutto il territorio nazionale";
   if (scope.kind === 'provider') return `le prestazioni erogate da ${scope.provider.name} (${scope.provider.code})`;
-  const what = { regione: 'la Regione', ats: "l'ATS", comune: 'il Comune' }[scope.place.level];
-  return `i residenti nel territorio del${what.startsWith("l'") ? 'l' : ''} ${what.replace(/^l'|^la |^il /, '')} ${scope.place.name} (${scope.place.code})`;
+  const of = { regione: 'della Regione', ats: "dell'ATS", comune: 'del Comune' }[scope.place.level];
+  return `i residenti nel territorio ${of} ${scope.place.name} (${scope.place.code})`;
 }
 
 /** The access matrix: refuses a cube whose detail level is above the caller's profile. */
