@@ -6,18 +6,16 @@
  * as equivalent hand-written SQL directly on the engine. Prints median and p95
  * of each and their ratio (API / engine), and writes the same as JSON.
  */
+import { createQueryContext } from '../server/context.ts';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../server/config.ts';
-import { dataInfo, prepareData } from '../server/data/bootstrap.ts';
+import { prepareData } from '../server/data/bootstrap.ts';
 import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
-import { Directory } from '../server/security/directory.ts';
-import { createLabelCache } from '../server/query/labels.ts';
-import type { QueryContext } from '../server/query/execute.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
 
 const { values: args } = parseArgs({
@@ -44,8 +42,7 @@ console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLo
 await prepareData(engine, { demoRows: rows, seed: config.seed, log: (l) => console.log(l) });
 
 const model = loadModel({ dir: resolve('cubes') });
-const status = dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources }));
-const context: QueryContext = { engine, model, directory: await Directory.load(engine), labels: createLabelCache(engine), dataStatus: () => status };
+const context = await createQueryContext(engine, model);
 // The benchmark calls the API as a national user: a token signed with a one-off secret.
 const secret = randomBytes(32).toString('base64url');
 const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret }) } });

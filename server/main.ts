@@ -3,20 +3,18 @@
  * create the schema and the demo data on first start, load the cube model,
  * serve the API.
  */
+import { createQueryContext } from './context.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadConfig } from './config.ts';
-import { dataInfo, prepareData } from './data/bootstrap.ts';
+import { prepareData } from './data/bootstrap.ts';
 import { openEngine } from './engine/client.ts';
 import { buildApp } from './http/app.ts';
 import { loadModel, ModelError } from './model/load.ts';
 import type { Model } from './model/types.ts';
 import { loadReports, type Report } from './reports/load.ts';
-import { createLabelCache } from './query/labels.ts';
-import type { DataStatus, QueryContext } from './query/execute.ts';
 import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
 import { demoUsers } from './security/demo-users.ts';
-import { Directory } from './security/directory.ts';
 import { mintToken } from './security/tokens.ts';
 
 const config = loadConfig(process.env);
@@ -46,15 +44,7 @@ const engine = await openEngine({
 log(`[motore] ${engine.transport === 'embedded' ? `ClickHouse integrato (chDB), dati in ${resolve(config.dataDir)}` : `server ClickHouse ${config.clickhouseUrl}`}`);
 await prepareData(engine, { demoRows: config.demoRows, seed: config.seed, log });
 
-let status: Promise<DataStatus> | undefined;
-const context: QueryContext = {
-  engine,
-  model,
-  directory: await Directory.load(engine),
-  labels: createLabelCache(engine),
-  nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure,
-  dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources }))),
-};
+const context = await createQueryContext(engine, model, { nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure });
 
 const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
 const app = await buildApp({ context: () => context, reports: () => reports, auth: await authenticatorFor(auth), https, logger: { level: process.env.LOG_LEVEL ?? 'info' } });

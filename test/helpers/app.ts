@@ -1,12 +1,11 @@
+import { createQueryContext } from '../../server/context.ts';
 import type { FastifyInstance } from 'fastify';
-import { prepareData, dataInfo } from '../../server/data/bootstrap.ts';
+import { prepareData } from '../../server/data/bootstrap.ts';
 import type { Engine } from '../../server/engine/client.ts';
 import { buildApp } from '../../server/http/app.ts';
 import { loadModel } from '../../server/model/load.ts';
 import { loadReports } from '../../server/reports/load.ts';
 import type { Model } from '../../server/model/types.ts';
-import { createLabelCache } from '../../server/query/labels.ts';
-import type { QueryContext } from '../../server/query/execute.ts';
 import { ApiKeyStore } from '../../server/security/api-keys.ts';
 import { Directory } from '../../server/security/directory.ts';
 import type { Principal } from '../../server/security/principal.ts';
@@ -33,18 +32,8 @@ export async function demoApp(rows = 60_000, seed = 7, opts: { nationalExemptFro
   const { engine, dir, dispose } = await tempEngine();
   await prepareData(engine, { demoRows: rows, seed, log: () => {} });
   const model = loadModel({ dir: 'cubes' });
-  const directory = await Directory.load(engine);
-  const context: QueryContext = {
-    engine,
-    model,
-    directory,
-    labels: createLabelCache(engine),
-    nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure ?? false,
-    dataStatus: async () => {
-      const i = await dataInfo(engine);
-      return { demo: i.demo, sources: i.sources };
-    },
-  };
+  const context = await createQueryContext(engine, model, opts);
+  const directory = context.directory;
   const apiKeys = new ApiKeyStore(`${dir}/api-keys.json`);
   const logs: Record<string, unknown>[] = [];
   const stream = { write: (line: string) => void logs.push(JSON.parse(line)) };

@@ -1,0 +1,20 @@
+/** The query context the server, the benchmark and the tests share: engine, model, territory directory, label cache, data status. */
+import { dataInfo } from './data/bootstrap.ts';
+import type { Engine } from './engine/client.ts';
+import type { Model } from './model/types.ts';
+import type { DataStatus, QueryContext } from './query/execute.ts';
+import { createLabelCache } from './query/labels.ts';
+import { Directory } from './security/directory.ts';
+
+export async function createQueryContext(engine: Engine, model: Model, opts: { nationalExemptFromDisclosure?: boolean } = {}): Promise<QueryContext> {
+  // Read once: the data change only through a restart (demo generation) for now.
+  let status: Promise<DataStatus> | undefined;
+  return {
+    engine,
+    model,
+    directory: await Directory.load(engine),
+    labels: createLabelCache(engine),
+    nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure ?? false,
+    dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources }))),
+  };
+}
