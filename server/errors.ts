@@ -17,6 +17,10 @@ export const ERRORS = {
   FORBIDDEN_CUBE: { status: 403, title: 'Cubo non accessibile al profilo' },
   NOT_ACCEPTABLE: { status: 406, title: 'Formato di risposta non disponibile' },
   NOT_FOUND: { status: 404, title: 'Risorsa inesistente' },
+  TABLE_NOT_READY: { status: 409, title: 'Tabella non pronta: eseguire npm run schema' },
+  SCHEMA_REFUSED: { status: 409, title: 'Migrazione rifiutata: cambierebbe o cancellerebbe dati' },
+  LOAD_REJECTED: { status: 422, title: 'Caricamento rifiutato: righe non valide' },
+  LOAD_FAILED: { status: 500, title: 'Caricamento non riuscito, dati precedenti intatti' },
   ENGINE_ERROR: { status: 502, title: 'Errore del motore di calcolo' },
   INTERNAL: { status: 500, title: 'Errore interno' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -7,21 +7,13 @@
  * CLICKHOUSE_DATABASE, DEMO_ROWS and DEMO_SEED like the server. Needs the
  * data directory for itself: stop the server first (embedded engine).
  */
-import { resolve } from 'node:path';
-import { loadConfig } from '../config.ts';
 import { parseOrExit } from './args.ts';
+import { cliConfig, openCliEngine } from './open-engine.ts';
 import { dropDemoBenefits, prepareData } from '../data/bootstrap.ts';
-import { openEngine } from '../engine/client.ts';
 
 const usage = 'uso: npm run demo-data -- [--rows N] [--seed N] [--data-dir DIR] [--force]';
 const { values } = parseOrExit(usage, { rows: { type: 'string' }, seed: { type: 'string' }, 'data-dir': { type: 'string' }, force: { type: 'boolean', default: false } });
-let config;
-try {
-  config = loadConfig(process.env);
-} catch (err) {
-  console.error((err as Error).message);
-  process.exit(2);
-}
+const config = cliConfig();
 const rows = values.rows === undefined ? config.demoRows : Number(values.rows.replaceAll('_', ''));
 const seed = values.seed === undefined ? config.seed : Number(values.seed);
 if (!Number.isInteger(rows) || rows < 1000 || rows > 1_000_000_000) {
@@ -32,15 +24,7 @@ if (!Number.isSafeInteger(seed) || seed < 0) {
   console.error(`--seed deve essere un intero >= 0 (ricevuto ${values.seed}).\n${usage}`);
   process.exit(2);
 }
-const dataDir = resolve(values['data-dir'] ?? config.dataDir);
-let engine;
-try {
-  engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir });
-} catch (err) {
-  const message = (err as Error).message;
-  console.error(/lock|already running|active data directory/i.test(message) ? `La cartella ${dataDir} è in uso (server avviato?): fermarlo prima. (${message.split('\n')[0]})` : message);
-  process.exit(1);
-}
+const engine = await openCliEngine(config, values['data-dir'] ?? config.dataDir);
 try {
   if (values.force) {
     await dropDemoBenefits(engine);

@@ -161,7 +161,28 @@ export const TABLES = {
     loaded_at DateTime64(3, 'UTC'),
     rows UInt64,
     generated Bool,
-    note String
+    note String,
+    version String               -- id of the load (npm run load / POST /v1/admin/loads); empty for demo data
+  `,
+  /** The load journal: one row per state change of a load (running, committing, then succeeded / rejected / failed / interrupted). */
+  load_journal: `
+    id String,
+    updated_at DateTime64(3, 'UTC'),
+    table_name String,
+    file_name String,
+    format LowCardinality(String),
+    checksum String,             -- SHA-256 of the file's bytes
+    status LowCardinality(String),
+    rows_read UInt64,
+    rows_accepted UInt64,
+    rows_rejected UInt64,
+    max_rejects UInt64,
+    batches Array(String),       -- partitions replaced, e.g. ['2024']; empty: the whole table
+    rejects String,              -- JSON: first rejected rows and totals by reason
+    error String,
+    started_at DateTime64(3, 'UTC'),
+    finished_at Nullable(DateTime64(3, 'UTC')),
+    shadow_uuid String           -- uuid of the table swapped in at commit: tells, after a crash, whether the swap happened
   `,
 } as const;
 
@@ -171,6 +192,7 @@ const ENGINES: Record<keyof typeof TABLES, string> = {
   enti: 'ENGINE = MergeTree ORDER BY ente',
   nomenclatore: 'ENGINE = MergeTree ORDER BY codice_prestazione',
   data_versions: 'ENGINE = MergeTree ORDER BY (source, loaded_at)',
+  load_journal: 'ENGINE = MergeTree ORDER BY (id, updated_at)',
   pon_progetti: 'ENGINE = MergeTree ORDER BY ats',
   sina: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno)',
   sinba: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno_trasmissione)',
@@ -190,4 +212,6 @@ export function createTableSql(engine: Engine, name: TableName, as: string = nam
 
 export async function ensureSchema(engine: Engine): Promise<void> {
   for (const name of Object.keys(TABLES) as TableName[]) await engine.command(createTableSql(engine, name));
+  // Data directories created before loads existed lack the version column.
+  await engine.command(`ALTER TABLE ${engine.table('data_versions')} ADD COLUMN IF NOT EXISTS version String`);
 }

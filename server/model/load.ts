@@ -8,8 +8,8 @@ import { join, relative } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Label } from '../query/result.ts';
-import { ModelFileSchema, type CubeFile, type DimensionFile, type MeasureFile, type ModelFile } from './schema.ts';
-import type { Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model } from './types.ts';
+import { ModelFileSchema, type CubeFile, type DimensionFile, type MeasureFile, type ModelFile, type TableFile } from './schema.ts';
+import type { Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model, TableDef } from './types.ts';
 
 export interface ModelIssue {
   file: string;
@@ -61,6 +61,15 @@ export function loadModel(source: ModelSource): Model {
     }
   }
 
+  const tables = new Map<string, TableDef>();
+  for (const { file, value } of parsed) {
+    if (value.kind !== 'cube') continue;
+    for (const [name, def] of Object.entries(value.tables ?? {})) {
+      if (tables.has(name)) issues.push(issueAt(file, ['tables', name], `table "${name}" is declared twice (also in ${tables.get(name)!.file})`));
+      else tables.set(name, resolveTable(name, def, file, issues));
+    }
+  }
+
   const cubes = new Map<string, Cube>();
   const cubeFiles = new Map<string, ParsedFile>();
   for (const { file, value } of parsed) {
@@ -70,6 +79,8 @@ export function loadModel(source: ModelSource): Model {
       continue;
     }
     const cube = resolveCube(value, file, shared, issues);
+    const table = tables.get(cube.table);
+    if (table) checkColumns(cube, value, table, file, issues);
     cubes.set(cube.name, cube);
     cubeFiles.set(cube.name, file);
   }
@@ -87,7 +98,53 @@ export function loadModel(source: ModelSource): Model {
     }
   }
   if (issues.length) throw new ModelError(issues);
-  return { cubes };
+  return { cubes, tables };
+}
+
+function resolveTable(name: string, def: TableFile, at: ParsedFile, issues: ModelIssue[]): TableDef {
+  const path = ['tables', name];
+  const columns = Object.entries(def.columns).map(([column, c]) => ({
+    name: column,
+    type: c.type.replace(/\s+/g, '').replace(',', ', '),
+    required: c.required ?? true,
+    description: c.description,
+    codes: c.codes,
+    values: c.values,
+    lookup: c.lookup,
+  }));
+  const known = new Set(columns.map((c) => c.name));
+  if (columns.length === 0) issues.push(issueAt(at, [...path, 'columns'], 'a table needs at least one column'));
+  for (const key of ['order_by', 'batch'] as const)
+    (def[key] ?? []).forEach((column, i) => {
+      if (!known.has(column)) issues.push(issueAt(at, [...path, key, i], `unknown column "${column}"; the table has: ${[...known].join(', ')}`));
+      else if (def.columns[column].required === false) issues.push(issueAt(at, [...path, key, i], `"${column}" is not required: sorting and batch columns must be required`));
+    });
+  for (const c of columns) {
+    if (c.lookup && !known.has(c.lookup.by)) issues.push(issueAt(at, [...path, 'columns', c.name, 'lookup', 'by'], `unknown column "${c.lookup.by}" of this table`));
+    if (c.lookup && (c.codes || c.values)) issues.push(issueAt(at, [...path, 'columns', c.name], 'a lookup column is not read from the file: remove "codes"/"values"'));
+    if (c.values && /Int|Float|Decimal/.test(c.type) && c.values.some((v) => typeof v !== 'number'))
+      issues.push(issueAt(at, [...path, 'columns', c.name, 'values'], `values of a ${c.type} column must be numbers`));
+  }
+  return { name, description: def.description, file: at.file, columns, orderBy: def.order_by, batch: def.batch ?? [] };
+}
+
+/** Every column a cube names must exist in its declared table. */
+function checkColumns(cube: Cube, file: CubeFile, table: TableDef, at: ParsedFile, issues: ModelIssue[]): void {
+  const known = new Set(table.columns.map((c) => c.name));
+  const check = (column: string | undefined, path: (string | number)[]) => {
+    if (column !== undefined && !known.has(column))
+      issues.push(issueAt(at, path, `unknown column "${column}" of table ${table.name} (${table.file}); it has: ${[...known].join(', ')}`));
+  };
+  for (const [name, raw] of Object.entries(file.dimensions)) {
+    const dim = cube.dimensions.get(name);
+    if (!dim) continue;
+    const path = ['dimensions', name];
+    if (dim.key.kind === 'column') check(dim.key.column, raw.column ? [...path, 'column'] : path);
+    else if (dim.key.kind === 'bands') check(dim.key.column, raw.bands ? [...path, 'bands', 'of'] : raw.column ? [...path, 'column'] : path);
+    else if (dim.key.kind === 'scope_relative') for (const level of ['regione', 'ats', 'comune'] as const) check(dim.key.columns[level], [...path, 'relative_to_scope', level]);
+  }
+  for (const m of cube.measures.values()) if (m.kind !== 'ratio') check(m.column, ['measures', m.name, 'column']);
+  check(cube.disclosure?.person, ['disclosure', 'person']);
 }
 
 /** Parses one YAML file and validates it against a zod schema, with positioned issues (used by report files too). */
@@ -246,7 +303,10 @@ function resolveDimension(name: string, def: DimensionFile, at: ParsedFile, path
     else if (Array.isArray(def.members)) {
       members = { kind: 'inline', members: def.members.map((m) => ({ key: m.key, label: label(m.label, String(m.key)), description: m.description })) };
       const type = def.type ?? 'string';
+      const seen = new Set<string | number>();
       def.members.forEach((m, i) => {
+        if (seen.has(m.key)) issues.push(issueAt(at, [...path, 'members', i, 'key'], `member key ${JSON.stringify(m.key)} is listed twice`));
+        seen.add(m.key);
         if ((type === 'integer') !== (typeof m.key === 'number'))
           issues.push(issueAt(at, [...path, 'members', i, 'key'], `member key ${JSON.stringify(m.key)} is not of the dimension type (${type})`));
       });

@@ -109,6 +109,38 @@ export const DisclosureSchema = z.strictObject({
   threshold: z.number().int().min(1).max(100).default(3).describe('cells built from fewer distinct persons are suppressed (SISTAN: at least 3)'),
 });
 
+/** ClickHouse column types a declared table may use (Nullable is implied by `required: false`). */
+export const COLUMN_TYPE = /^(String|LowCardinality\(String\)|U?Int(8|16|32|64)|Float(32|64)|Decimal\(\s*\d{1,2}\s*,\s*\d{1,2}\s*\)|Date|Date32|DateTime|Bool)$/;
+
+export const ColumnSchema = z.strictObject({
+  type: z
+    .string()
+    .regex(COLUMN_TYPE, 'a ClickHouse type: String, LowCardinality(String), UInt8..UInt64, Int8..Int64, Float32, Float64, Decimal(P, S), Date, Date32, DateTime or Bool')
+    .describe('ClickHouse type of the column'),
+  description: z.string().optional(),
+  required: z.boolean().optional().describe('a value is required in every loaded row (default true); false makes the column Nullable'),
+  codes: z
+    .strictObject({ table: columnName, column: columnName })
+    .optional()
+    .describe('allowed values are those of this column of a reference table, e.g. { table: territorio, column: comune } for ISTAT comune codes'),
+  values: z.array(MemberKey).min(1).optional().describe('allowed values, e.g. [1, 2]'),
+  lookup: z
+    .strictObject({ table: columnName, by: columnName, column: columnName })
+    .optional()
+    .describe('not read from the file: taken from `column` of the reference `table` on the row whose `by` equals this row\'s `by` (e.g. the ATS of the comune)'),
+});
+
+export const TableSchema = z.strictObject({
+  description: z.string().optional(),
+  columns: z.record(columnName, ColumnSchema).describe('columns in order; a load validates every row against them'),
+  order_by: z.array(columnName).min(1).describe('sorting key (ClickHouse ORDER BY): the columns most queries filter on first'),
+  batch: z
+    .array(columnName)
+    .min(1)
+    .optional()
+    .describe('columns identifying a batch (e.g. [anno]): a load replaces the batches it contains and keeps the others; without it a load replaces the whole table'),
+});
+
 export const CubeFileSchema = z.strictObject({
   kind: z.literal('cube'),
   name: identifier,
@@ -122,6 +154,10 @@ export const CubeFileSchema = z.strictObject({
   dimensions: z.record(identifier, DimensionSchema),
   hierarchies: z.record(identifier, HierarchySchema).optional(),
   measures: z.record(identifier, MeasureSchema),
+  tables: z
+    .record(columnName, TableSchema)
+    .optional()
+    .describe('source tables this cube file declares: `npm run schema` creates or migrates them, `npm run load` fills them'),
 });
 
 export const SharedDimensionsFileSchema = z.strictObject({
@@ -136,3 +172,4 @@ export type CubeFile = z.infer<typeof CubeFileSchema>;
 export type DimensionFile = z.infer<typeof DimensionSchema>;
 export type MeasureFile = z.infer<typeof MeasureSchema>;
 export type ModelFile = z.infer<typeof ModelFileSchema>;
+export type TableFile = z.infer<typeof TableSchema>;

@@ -100,6 +100,31 @@ export interface Cube {
   readonly disclosure?: Disclosure;
 }
 
+/** A column of a declared source table. */
+export interface TableColumn {
+  readonly name: string;
+  /** Declared base type, e.g. 'UInt16', 'Decimal(18, 2)' (without Nullable). */
+  readonly type: string;
+  readonly required: boolean;
+  readonly description?: string;
+  readonly codes?: { readonly table: string; readonly column: string };
+  readonly values?: readonly MemberKey[];
+  readonly lookup?: { readonly table: string; readonly by: string; readonly column: string };
+}
+
+/** A source table declared in a cube file: what `npm run schema` creates and `npm run load` validates against. */
+export interface TableDef {
+  readonly name: string;
+  readonly description?: string;
+  readonly file: string;
+  readonly columns: readonly TableColumn[];
+  readonly orderBy: readonly string[];
+  /** Columns identifying a batch (the partition key); empty: a load replaces the whole table. */
+  readonly batch: readonly string[];
+}
+
 export interface Model {
   readonly cubes: ReadonlyMap<string, Cube>;
+  /** Declared source tables by name. */
+  readonly tables: ReadonlyMap<string, TableDef>;
 }

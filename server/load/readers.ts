@@ -1,0 +1,119 @@
+/**
+ * Reads a data file as a stream of records, whatever its format: CSV (header
+ * row, any separator, UTF-8 or Latin-1), NDJSON or Parquet. Nothing is
+ * buffered whole: CSV and NDJSON are parsed as the bytes arrive, Parquet is
+ * read one row group at a time from the file.
+ */
+import { parse } from 'csv-parse';
+import { createInterface } from 'node:readline';
+import { Readable, Transform } from 'node:stream';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+
+export type FileFormat = 'csv' | 'ndjson' | 'parquet';
+export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'ndjson', 'parquet'];
+
+export type Encoding = 'utf-8' | 'latin1';
+export const ENCODINGS: readonly Encoding[] = ['utf-8', 'latin1'];
+
+export interface SourceRecord {
+  /** Line of the file where the record ends (CSV, NDJSON) or row number (Parquet), 1-based. */
+  line: number;
+  /** Field values by column name; a string for CSV, JSON values for NDJSON, typed values for Parquet. */
+  values: Record<string, unknown>;
+  /** A problem with the record as a whole (wrong number of fields, invalid JSON). */
+  problem?: string;
+}
+
+export interface RecordSource {
+  /** Column names of the file, once known (CSV and Parquet headers; undefined for NDJSON). */
+  columns(): Promise<string[] | undefined>;
+  records: AsyncIterable<SourceRecord>;
+}
+
+export interface CsvOptions {
+  separator: string;
+  encoding: Encoding;
+}
+
+/** Decodes bytes to text as they arrive; Latin-1 is read as Windows-1252 (a superset that also has the euro sign). */
+function decoder(encoding: Encoding): Transform {
+  const text = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : 'utf-8');
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      done(null, text.decode(chunk, { stream: true }));
+    },
+    flush(done) {
+      done(null, text.decode());
+    },
+  });
+}
+
+export function csvRecords(bytes: Readable, o: CsvOptions): RecordSource {
+  let header: string[] | undefined;
+  let resolveHeader: (h: string[] | undefined) => void = () => {};
+  const headerKnown = new Promise<string[] | undefined>((r) => (resolveHeader = r));
+  const parser = parse({ delimiter: o.separator, bom: true, relax_column_count: true, skip_empty_lines: true, info: true, relax_quotes: false });
+  bytes.on('error', (err) => parser.destroy(err));
+  bytes.pipe(decoder(o.encoding)).pipe(parser);
+  async function* records(): AsyncGenerator<SourceRecord> {
+    try {
+      for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+        if (!header) {
+          header = record.map((h) => h.trim());
+          resolveHeader(header);
+          continue;
+        }
+        const values: Record<string, unknown> = {};
+        header.forEach((name, i) => (values[name] = record[i]));
+        yield {
+          line: info.lines,
+          values,
+          ...(record.length !== header.length ? { problem: `${record.length} campi invece di ${header.length} (separatore "${o.separator}")` } : {}),
+        };
+      }
+    } finally {
+      resolveHeader(header);
+    }
+  }
+  return { columns: () => headerKnown, records: records() };
+}
+
+export function ndjsonRecords(bytes: Readable, encoding: Encoding): RecordSource {
+  const decoded = bytes.pipe(decoder(encoding));
+  bytes.on('error', (err) => decoded.destroy(err));
+  async function* records(): AsyncGenerator<SourceRecord> {
+    let line = 0;
+    for await (const text of createInterface({ input: decoded, crlfDelay: Infinity })) {
+      line++;
+      if (!text.trim()) continue;
+      try {
+        const value = JSON.parse(text) as unknown;
+        if (value === null || typeof value !== 'object' || Array.isArray(value)) yield { line, values: {}, problem: 'la riga non è un oggetto JSON' };
+        else yield { line, values: value as Record<string, unknown> };
+      } catch (err) {
+        yield { line, values: {}, problem: `JSON non valido: ${(err as Error).message}` };
+      }
+    }
+  }
+  return { columns: async () => undefined, records: records() };
+}
+
+/** Parquet needs random access (the schema is at the end): it is read from a file, one row group at a time. */
+export async function parquetRecords(path: string, onFraction?: (f: number) => void): Promise<RecordSource> {
+  const file = await asyncBufferFromFile(path);
+  const metadata = await parquetMetadataAsync(file);
+  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
+  const total = Number(metadata.num_rows);
+  async function* records(): AsyncGenerator<SourceRecord> {
+    let start = 0;
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      const rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors })) as Record<string, unknown>[];
+      for (let i = 0; i < rows.length; i++) yield { line: start + i + 1, values: rows[i] };
+      start = end;
+      onFraction?.(total ? start / total : 1);
+    }
+  }
+  return { columns: async () => columns, records: records() };
+}

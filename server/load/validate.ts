@@ -1,0 +1,192 @@
+/**
+ * Row validation against a declared table: every column's type, required
+ * values, allowed codes (a reference table's column or a list) and lookups
+ * (e.g. the ATS of a comune). Pure: the reference data are passed in, so the
+ * rules are tested without an engine.
+ */
+import type { TableColumn, TableDef } from '../model/types.ts';
+
+export interface Rejection {
+  line: number;
+  column: string;
+  reason: string;
+  value?: string;
+}
+
+/** Values of reference columns, keyed by "table.column" (codes) and "table.by.column" (lookups). */
+export interface ReferenceData {
+  codes: ReadonlyMap<string, ReadonlySet<string>>;
+  lookups: ReadonlyMap<string, ReadonlyMap<string, unknown>>;
+}
+
+export const codesKey = (c: { table: string; column: string }) => `${c.table}.${c.column}`;
+export const lookupKey = (l: { table: string; by: string; column: string }) => `${l.table}.${l.by}.${l.column}`;
+
+export type Checked = { ok: true; row: Record<string, unknown> } | { ok: false; errors: Omit<Rejection, 'line'>[] };
+
+type Parse = (raw: unknown) => { value: unknown } | { error: string };
+
+const INT_RANGE: Record<string, [bigint, bigint]> = {
+  UInt8: [0n, 255n], UInt16: [0n, 65535n], UInt32: [0n, 4294967295n], UInt64: [0n, 18446744073709551615n],
+  Int8: [-128n, 127n], Int16: [-32768n, 32767n], Int32: [-2147483648n, 2147483647n], Int64: [-9223372036854775808n, 9223372036854775807n],
+};
+
+function text(raw: unknown): string {
+  if (raw instanceof Date) return raw.toISOString();
+  return typeof raw === 'string' ? raw.trim() : String(raw);
+}
+
+function parseInteger(type: string): Parse {
+  const [min, max] = INT_RANGE[type];
+  const big = type.endsWith('64');
+  return (raw) => {
+    const s = text(raw);
+    if (!/^[+-]?\d+$/.test(s)) return { error: `non è un numero intero` };
+    const n = BigInt(s);
+    if (n < min || n > max) return { error: `fuori dall'intervallo di ${type} (${min}..${max})` };
+    return { value: big ? n.toString() : Number(n) };
+  };
+}
+
+const DECIMAL_TEXT = /^[+-]?\d+(?:[.,]\d+)?$/;
+
+function parseDecimal(precision: number, scale: number): Parse {
+  return (raw) => {
+    const s = typeof raw === 'number' ? String(raw) : text(raw);
+    if (!DECIMAL_TEXT.test(s)) return { error: 'non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)' };
+    const [int, frac = ''] = s.replace(',', '.').replace(/^[+-]/, '').split('.');
+    if (frac.length > scale) return { error: `ha ${frac.length} cifre decimali, al massimo ${scale}` };
+    if (int.replace(/^0+(?=\d)/, '').length > precision - scale) return { error: `ha più di ${precision - scale} cifre intere` };
+    return { value: s.replace(',', '.') };
+  };
+}
+
+const parseFloat64: Parse = (raw) => {
+  if (typeof raw === 'number' && Number.isFinite(raw)) return { value: raw };
+  const s = text(raw);
+  if (!/^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$/.test(s)) return { error: 'non è un numero' };
+  return { value: Number(s.replace(',', '.')) };
+};
+
+function isoDate(y: number, m: number, d: number): string | undefined {
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
+  return date.toISOString().slice(0, 10);
+}
+
+const parseDate: Parse = (raw) => {
+  if (raw instanceof Date) return { value: raw.toISOString().slice(0, 10) };
+  const s = text(raw);
+  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+  let iso = m ? isoDate(+m[1], +m[2], +m[3]) : undefined;
+  if (!m && (m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s))) iso = isoDate(+m[3], +m[2], +m[1]);
+  if (!m) return { error: 'non è una data (AAAA-MM-GG oppure GG/MM/AAAA)' };
+  if (!iso) return { error: 'data inesistente' };
+  if (iso < '1970-01-01' || iso > '2149-06-06') return { error: 'data fuori dall\'intervallo 1970-2149' };
+  return { value: iso };
+};
+
+const parseDateTime: Parse = (raw) => {
+  if (raw instanceof Date) return { value: raw.toISOString().slice(0, 19).replace('T', ' ') };
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text(raw));
+  if (!m || !isoDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +(m[6] ?? 0) > 59) return { error: 'non è una data e ora (AAAA-MM-GG HH:MM:SS)' };
+  return { value: `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6] ?? '00'}` };
+};
+
+const BOOL: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, si: true, 'sì': true, no: false, vero: true, falso: false, yes: true };
+const parseBool: Parse = (raw) => {
+  if (typeof raw === 'boolean') return { value: raw };
+  const v = BOOL[text(raw).toLowerCase()];
+  return v === undefined ? { error: 'non è un valore sì/no (1/0, true/false, si/no)' } : { value: v };
+};
+
+const parseString: Parse = (raw) => {
+  const s = typeof raw === 'string' ? raw : text(raw);
+  if (s.includes('\uFFFD')) return { error: 'contiene caratteri non validi in UTF-8: il file è forse in Latin-1 (opzione encoding latin1)' };
+  return { value: s };
+};
+
+export function parserFor(type: string): Parse {
+  if (type in INT_RANGE) return parseInteger(type);
+  const dec = /^Decimal\((\d+), ?(\d+)\)$/.exec(type);
+  if (dec) return parseDecimal(+dec[1], +dec[2]);
+  if (type === 'Float32' || type === 'Float64') return parseFloat64;
+  if (type === 'Date' || type === 'Date32') return parseDate;
+  if (type === 'DateTime') return parseDateTime;
+  if (type === 'Bool') return parseBool;
+  return parseString;
+}
+
+const isMissing = (raw: unknown) => raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+
+interface CompiledColumn {
+  column: TableColumn;
+  parse: Parse;
+  allowed?: (value: unknown) => string | undefined;
+}
+
+export interface Validator {
+  /** Problems with the file's columns (a required column absent), checked once. */
+  checkHeader(columns: readonly string[]): string[];
+  /** Columns the file has that the table does not declare (ignored). */
+  ignoredColumns(columns: readonly string[]): string[];
+  check(values: Record<string, unknown>): Checked;
+}
+
+export function compileValidator(table: TableDef, refs: ReferenceData): Validator {
+  const read: CompiledColumn[] = [];
+  const lookups: { column: TableColumn; map: ReadonlyMap<string, unknown>; by: string }[] = [];
+  for (const column of table.columns) {
+    if (column.lookup) {
+      lookups.push({ column, by: column.lookup.by, map: refs.lookups.get(lookupKey(column.lookup)) ?? new Map() });
+      continue;
+    }
+    let allowed: CompiledColumn['allowed'];
+    if (column.codes) {
+      const set = refs.codes.get(codesKey(column.codes)) ?? new Set<string>();
+      const source = `${column.codes.table}.${column.codes.column}`;
+      allowed = (v) => (set.has(String(v)) ? undefined : `codice sconosciuto (non presente in ${source})`);
+    } else if (column.values) {
+      const set = new Set(column.values.map(String));
+      allowed = (v) => (set.has(String(v)) ? undefined : `valore non ammesso (ammessi: ${column.values!.join(', ')})`);
+    }
+    read.push({ column, parse: parserFor(column.type), allowed });
+  }
+  const fromFile = read.map((c) => c.column.name);
+  return {
+    checkHeader: (columns) => {
+      const have = new Set(columns);
+      return read.filter((c) => c.column.required && !have.has(c.column.name)).map((c) => `colonna obbligatoria assente nel file: ${c.column.name}`);
+    },
+    ignoredColumns: (columns) => columns.filter((c) => !fromFile.includes(c)),
+    check(values) {
+      const row: Record<string, unknown> = {};
+      const errors: Omit<Rejection, 'line'>[] = [];
+      for (const { column, parse, allowed } of read) {
+        const raw = values[column.name];
+        if (isMissing(raw)) {
+          if (column.required) errors.push({ column: column.name, reason: 'valore obbligatorio mancante' });
+          else row[column.name] = null;
+          continue;
+        }
+        const parsed = parse(raw);
+        const problem = 'error' in parsed ? parsed.error : allowed?.(parsed.value);
+        if (problem) errors.push({ column: column.name, reason: problem, value: text(raw).slice(0, 80) });
+        else row[column.name] = (parsed as { value: unknown }).value;
+      }
+      for (const { column, map, by } of lookups) {
+        const key = row[by];
+        if (key === undefined || key === null) {
+          if (column.required && !errors.some((e) => e.column === by)) errors.push({ column: column.name, reason: `non ricavabile: ${by} mancante` });
+          row[column.name] = null;
+          continue;
+        }
+        const value = map.get(String(key));
+        if (value === undefined) {
+          if (!errors.some((e) => e.column === by)) errors.push({ column: by, reason: `nessuna riga di ${column.lookup!.table} con ${column.lookup!.by} = ${String(key)} (serve per ${column.name})`, value: String(key) });
+        } else row[column.name] = value;
+      }
+      return errors.length ? { ok: false, errors } : { ok: true, row };
+    },
+  };
+}
