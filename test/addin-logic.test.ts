@@ -41,7 +41,7 @@ t.test('moving a dimension between axes never duplicates it', async (t) => {
 t.test('grid: column headers stay above their figures even without row dimensions', async (t) => {
   const { toGrid } = await import('../server/query/grid.ts');
   const grid = toGrid({
-    cube: 'c', cubeLabel: { it: 'C' }, filters: [], dataDate: '', demo: false, truncated: false,
+    cube: 'c', cubeLabel: { it: 'C' }, filters: [], dataDate: '', dataVersion: 'L1', demo: false, truncated: false,
     columns: [
       { name: 'anno', kind: 'dimension', axis: 'columns', label: { it: 'Anno' }, format: 'text', type: 'integer' },
       { name: 'n', kind: 'measure', label: { it: 'N' }, format: 'integer' },

@@ -39,7 +39,7 @@ const small: QueryResult = {
   ],
   labels: { genere: { '1': { it: 'Maschio, "M"' }, '2': { it: 'Femmina\nè' } }, anno: { '2022': { it: '2022' }, '2023': { it: '2023' } } },
   filters: ['Regione: Lazio'],
-  dataDate: '2026-01-02T03:04:05.000Z',
+  dataDate: '2026-01-02T03:04:05.000Z', dataVersion: 'L1',
   demo: true,
   truncated: false,
   suppression: { threshold: 3, primary: 1, secondary: 0 },
@@ -84,7 +84,7 @@ const big: QueryResult = {
     servizio: { SAD: { it: 'Assistenza domiciliare, "SAD"' }, ADI: { it: 'Assistenza domiciliare integrata' } },
   },
   filters: ['Anno: da 2022', 'Servizio: SAD, ADI'],
-  dataDate: '2026-03-31T22:00:00.000Z',
+  dataDate: '2026-03-31T22:00:00.000Z', dataVersion: 'L1',
   demo: false,
   truncated: false,
 };

@@ -125,6 +125,8 @@ export interface SourceInfo {
   rows: number;
   generated: boolean;
   note: string;
+  /** Id of the load (npm run load / POST /v1/admin/loads); for data generated at start, the time of generation. */
+  version: string;
 }
 
 export interface DataInfo {
@@ -134,23 +136,27 @@ export interface DataInfo {
   dataDate: string;
   /** Last load per source, ISO 8601 (UTC). */
   sources: Record<string, string>;
+  /** Data version per source: the id of its last load. */
+  versions: Record<string, string>;
   /** The latest `data_versions` record per source. */
   details: Record<string, SourceInfo>;
 }
 
 export async function dataInfo(engine: Engine): Promise<DataInfo> {
-  const rows = await engine.query<{ source: string; last: string; rows: number; gen: boolean | number; note: string }>(
-    `SELECT source, max(loaded_at) AS last, argMax(rows, loaded_at) AS rows, argMax(generated, loaded_at) AS gen, argMax(note, loaded_at) AS note
+  const rows = await engine.query<{ source: string; last: string; rows: number; gen: boolean | number; note: string; version: string }>(
+    `SELECT source, max(loaded_at) AS last, argMax(rows, loaded_at) AS rows, argMax(generated, loaded_at) AS gen, argMax(note, loaded_at) AS note, argMax(version, loaded_at) AS version
      FROM ${engine.table('data_versions')} GROUP BY source ORDER BY source`,
   );
   const sources: Record<string, string> = {};
   const details: Record<string, SourceInfo> = {};
+  const versions: Record<string, string> = {};
   let dataDate = '';
   for (const r of rows) {
     const loadedAt = new Date(`${r.last.replace(' ', 'T')}Z`).toISOString();
     sources[r.source] = loadedAt;
-    details[r.source] = { loadedAt, rows: Number(r.rows), generated: Boolean(r.gen), note: r.note };
+    versions[r.source] = r.version || loadedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, '');
+    details[r.source] = { loadedAt, rows: Number(r.rows), generated: Boolean(r.gen), note: r.note, version: versions[r.source] };
     if (loadedAt > dataDate) dataDate = loadedAt;
   }
-  return { demo: Boolean(details.prestazioni?.generated), dataDate, sources, details };
+  return { demo: Boolean(details.prestazioni?.generated), dataDate, sources, versions, details };
 }

@@ -15,6 +15,7 @@ export const CubeSummaryOut = z.object({
   dimensions: z.array(z.string()),
   measures: z.array(z.string()),
   dataDate: z.string().describe('last load of the data behind the cube (ISO 8601)'),
+  dataVersion: z.string().describe('data version: id of the last load of the data behind the cube'),
   demo: z.boolean().describe('true when the data are generated demo data'),
 });
 
@@ -73,6 +74,7 @@ export const QueryResultOut = z
     labels: z.record(z.string(), z.record(z.string(), LabelOut)).describe('labels[dimension][key]: the label of every key in rows'),
     filters: z.array(z.string()),
     dataDate: z.string(),
+    dataVersion: z.string().describe('id of the last load of the source (also in the X-Data-Version header): a change means the data changed'),
     demo: z.boolean(),
     truncated: z.boolean().describe('true when `limit` cut the result'),
   })

@@ -21,6 +21,8 @@ export interface DataStatus {
   demo: boolean;
   /** ISO timestamp of the last load of each source. */
   sources: Record<string, string>;
+  /** Data version of each source: the id of its last load. */
+  versions: Record<string, string>;
 }
 
 export interface QueryContext {
@@ -100,6 +102,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     labels,
     filters: describeFilters(cube, spec, labels),
     dataDate: status.sources[cube.source] ?? '',
+    dataVersion: status.versions[cube.source] ?? '',
     demo: status.demo,
     truncated,
     ...(suppression ? { suppression } : {}),

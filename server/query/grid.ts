@@ -40,7 +40,7 @@ export function captionLines(result: QueryResult, lang: Lang = 'it'): string[] {
   const date = result.dataDate ? new Date(result.dataDate).toLocaleString('it-IT', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Rome' }) : 'n.d.';
   return [
     ...result.filters.map((f) => `${lang === 'en' ? 'Filter' : 'Filtro'}: ${f}`),
-    `${lang === 'en' ? 'Data as of' : 'Dati aggiornati al'} ${date}`,
+    `${lang === 'en' ? 'Data as of' : 'Dati aggiornati al'} ${date}${result.dataVersion ? ` (${lang === 'en' ? 'version' : 'versione'} ${result.dataVersion})` : ''}`,
     ...(result.demo ? [lang === 'en' ? 'Generated demo data, not real' : 'Dati dimostrativi generati, non reali'] : []),
     ...(result.truncated ? [lang === 'en' ? 'Result truncated: raise the limit or add filters' : 'Risultato troncato: aumentare il limite o aggiungere filtri'] : []),
   ];

@@ -47,6 +47,8 @@ export interface QueryResult {
   filters: string[];
   /** When the data were last loaded (ISO 8601). */
   dataDate: string;
+  /** Data version of the cube's source: the id of its last load. */
+  dataVersion: string;
   /** True when the data set is generated demo data. */
   demo: boolean;
   /** True when `limit` cut the result. */

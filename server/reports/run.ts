@@ -45,6 +45,7 @@ export interface ReportResult {
   territory: { level: string; code: string; name: string } | null;
   filters: string[];
   dataDate: string;
+  dataVersion: string;
   demo: boolean;
   kpis: Kpi[];
   tables: ReportTableResult[];
@@ -155,6 +156,7 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     territory,
     filters: any?.filters ?? [],
     dataDate: any?.dataDate ?? '',
+    dataVersion: any?.dataVersion ?? '',
     demo: any?.demo ?? false,
     kpis,
     tables,

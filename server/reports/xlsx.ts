@@ -11,7 +11,7 @@ export async function reportXlsx(r: ReportResult): Promise<Buffer> {
     ws.addRow([title]).font = { bold: true, size: 13 };
     if (r.territory) ws.addRow([`${r.territory.name} (${r.territory.code})`]);
     for (const f of r.filters) ws.addRow([`Filtro: ${f}`]).font = { italic: true };
-    ws.addRow([`Dati aggiornati al ${r.dataDate ? new Date(r.dataDate).toLocaleDateString('it-IT') : 'n.d.'}`]).font = { italic: true };
+    ws.addRow([`Dati aggiornati al ${r.dataDate ? new Date(r.dataDate).toLocaleDateString('it-IT') : 'n.d.'}${r.dataVersion ? ` (versione ${r.dataVersion})` : ''}`]).font = { italic: true };
     if (r.demo) ws.addRow(['Dati dimostrativi generati, non reali']).font = { italic: true };
     ws.addRow([]);
   };

@@ -68,6 +68,7 @@ export function csvMetadataHeaders(result: QueryResult, opts: Pick<CsvOptions, '
     'X-Truncated': String(result.truncated),
   };
   if (result.dataDate) headers['X-Data-Date'] = result.dataDate;
+  if (result.dataVersion) headers['X-Data-Version'] = result.dataVersion;
   if (result.filters.length) headers['X-Filters'] = result.filters.map(encodeURIComponent).join(', ');
   if (result.suppression) {
     const s = result.suppression;

@@ -43,6 +43,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
       dimensions: [...c.dimensions.keys()],
       measures: [...c.measures.keys()],
       dataDate: status.sources[c.source] ?? '',
+      dataVersion: status.versions[c.source] ?? '',
       demo: status.demo,
     }));
     return { cubes };
@@ -60,7 +61,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const cube = findCube(ctx.model, request.params.cube);
     checkCubeAccess(cube, opts.principal(request));
     const status = await ctx.dataStatus();
-    return { ...describeCube(cube), dataDate: status.sources[cube.source] ?? '', demo: status.demo };
+    return { ...describeCube(cube), dataDate: status.sources[cube.source] ?? '', dataVersion: status.versions[cube.source] ?? '', demo: status.demo };
   });
 
   app.get('/v1/cubes/:cube/dimensions/:dimension/members', {
@@ -88,7 +89,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const chosen = chooseFormat(format, request.headers.accept);
     const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request));
     auditQuery(request, { cube: cubeName, spec }, result);
-    reply.header('X-Data-Date', result.dataDate);
+    reply.header('X-Data-Date', result.dataDate).header('X-Data-Version', result.dataVersion);
     if (chosen === 'csv') {
       return reply.type(MEDIA_TYPES.csv).header('Content-Disposition', `attachment; filename="${result.cube}.csv"`).send(toCsv(result, { lang }));
     }

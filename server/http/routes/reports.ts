@@ -84,6 +84,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
     const cells = result.kpis.length + result.tables.reduce((n, t) => n + t.series.reduce((m, s) => m + s.result.rows.length, 0), 0);
     const suppressed = result.tables.reduce((n, t) => n + t.series.reduce((m, s) => m + (s.result.suppression ? s.result.suppression.primary + s.result.suppression.secondary : 0), 0), 0);
     request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: report.name, filters: request.body.filtri, territorio: request.body.territorio ?? null, cells, suppressed } }, 'audit');
+    reply.header('X-Data-Date', result.dataDate).header('X-Data-Version', result.dataVersion);
     if (request.query.format === 'xlsx')
       return reply.type(MEDIA_TYPES.xlsx).header('Content-Disposition', `attachment; filename="${report.name}.xlsx"`).send(await reportXlsx(result));
     return reply.type('application/json').send(JSON.stringify({ ...result, title: labelText(result.label, 'it') }));

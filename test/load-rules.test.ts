@@ -1,0 +1,90 @@
+/** Row rules and file readers without an engine: each value checked against hand-written expectations. */
+import t from 'tap';
+import { Readable } from 'node:stream';
+import { csvRecords, ndjsonRecords } from '../server/load/readers.ts';
+import { compileValidator, parserFor, type ReferenceData } from '../server/load/validate.ts';
+import { loadModel, readDir } from '../server/model/load.ts';
+import { SAD_CUBE } from './fixtures/sad-cube.ts';
+
+const model = loadModel({ files: { ...readDir('cubes'), 'cubes/sad_test.yaml': SAD_CUBE } });
+const table = model.tables.get('sad_test')!;
+const refs: ReferenceData = {
+  codes: new Map([['territorio.comune', new Set(['058091', '001272'])]]),
+  lookups: new Map([['territorio.comune.ats', new Map<string, unknown>([['058091', 'ATS12001'], ['001272', 'ATS01003']])]]),
+};
+const validator = compileValidator(table, refs);
+
+t.test('a valid row is typed, and the lookup column comes from the reference table', async (t) => {
+  const r = validator.check({ anno: '2024', utente_id: '18446744073709551615', comune: '058091', eta: '81', genere: '2', ore: '120,5', inizio: '03/02/2024', note: '' });
+  t.same(r, { ok: true, row: { anno: 2024, utente_id: '18446744073709551615', comune: '058091', eta: 81, genere: 2, ore: '120.5', inizio: '2024-02-03', note: null, ats: 'ATS12001' } });
+});
+
+t.test('every broken rule gives its column and reason', async (t) => {
+  const r = validator.check({ anno: '20x4', utente_id: '-1', comune: '999999', eta: '300', genere: '3', ore: '1,25', inizio: '31/02/2024' });
+  t.equal(r.ok, false);
+  if (r.ok) return;
+  t.same(
+    r.errors.map((e) => [e.column, e.reason]),
+    [
+      ['anno', 'non è un numero intero'],
+      ['utente_id', "fuori dall'intervallo di UInt64 (0..18446744073709551615)"],
+      ['comune', 'codice sconosciuto (non presente in territorio.comune)'],
+      ['eta', "fuori dall'intervallo di UInt8 (0..255)"],
+      ['genere', 'valore non ammesso (ammessi: 1, 2)'],
+      ['ore', 'ha 2 cifre decimali, al massimo 1'],
+      ['inizio', 'data inesistente'],
+    ],
+  );
+  const missing = validator.check({ anno: '2024', comune: '058091', eta: '5', genere: '1', ore: '1' });
+  t.same(missing.ok ? [] : missing.errors.map((e) => [e.column, e.reason]), [['utente_id', 'valore obbligatorio mancante']]);
+});
+
+t.test('a file without a required column is refused once, by name; undeclared columns are reported as ignored', async (t) => {
+  t.same(validator.checkHeader(['anno', 'utente_id', 'comune', 'eta', 'ore', 'extra']), ['colonna obbligatoria assente nel file: genere']);
+  t.same(validator.ignoredColumns(['anno', 'ats', 'extra']), ['ats', 'extra'], 'a lookup column in the file is ignored: it is always recomputed');
+});
+
+t.test('type parsers', async (t) => {
+  t.same(parserFor('Decimal(18, 2)')('1234567890123456,12'), { value: '1234567890123456.12' });
+  t.same(parserFor('Decimal(18, 2)')('12345678901234567'), { error: 'ha più di 16 cifre intere' });
+  t.same(parserFor('Decimal(18, 2)')('1.234,50'), { error: 'non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)' });
+  t.same(parserFor('Int8')('-128'), { value: -128 });
+  t.same(parserFor('Int8')('128'), { error: "fuori dall'intervallo di Int8 (-128..127)" });
+  t.same(parserFor('Date')('2024-02-29'), { value: '2024-02-29' });
+  t.same(parserFor('Date')('2023-02-29'), { error: 'data inesistente' });
+  t.same(parserFor('DateTime')('2024-05-01T08:30'), { value: '2024-05-01 08:30:00' });
+  t.same(parserFor('Bool')('Sì'), { value: true });
+  t.same(parserFor('Float64')('1,5e3'), { value: 1500 });
+  t.same(parserFor('String')('caff\uFFFD'), { error: 'contiene caratteri non validi in UTF-8: il file è forse in Latin-1 (opzione encoding latin1)' });
+});
+
+async function collect(source: { records: AsyncIterable<{ line: number; values: Record<string, unknown>; problem?: string }> }) {
+  const out = [];
+  for await (const r of source.records) out.push(r);
+  return out;
+}
+
+t.test('CSV: separator, Latin-1, quoted fields over two lines, BOM, wrong field counts; line numbers of the file', async (t) => {
+  const text = 'anno;note\r\n2024;"Caffè; latte"\r\n2024;"due\nrighe"\r\n2024\r\n\r\n2025;€ 5\r\n';
+  const latin1 = Buffer.from(text.replace('€', '\x80'), 'latin1'); // 0x80 is the euro sign in Windows-1252
+  const records = await collect(csvRecords(Readable.from([latin1.subarray(0, 7), latin1.subarray(7)]), { separator: ';', encoding: 'latin1' }));
+  t.same(records.map((r) => [r.line, r.values.note, r.problem]), [
+    [2, 'Caffè; latte', undefined],
+    [4, 'due\nrighe', undefined],
+    [5, undefined, '1 campi invece di 2 (separatore ";")'],
+    [7, '€ 5', undefined],
+  ]);
+  const bom = await collect(csvRecords(Readable.from([Buffer.from('\uFEFFanno,note\n2024,x\n')]), { separator: ',', encoding: 'utf-8' }));
+  t.same(bom[0].values, { anno: '2024', note: 'x' }, 'the byte-order mark is not part of the first column name');
+});
+
+t.test('NDJSON: one object per line, bad lines reported with their number', async (t) => {
+  const records = await collect(ndjsonRecords(Readable.from([Buffer.from('{"anno":2024,"note":"a"}\n\n[1]\n{"anno":\n{"anno":2025}\n')]), 'utf-8'));
+  t.same(records.map((r) => [r.line, r.values.anno ?? null, r.problem ?? null]), [
+    [1, 2024, null],
+    [3, null, 'la riga non è un oggetto JSON'],
+    [4, null, records[2].problem],
+    [5, 2025, null],
+  ]);
+  t.match(records[2].problem, /^JSON non valido: /);
+});
