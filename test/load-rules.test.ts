@@ -1,8 +1,8 @@
 /** Row rules and file readers without an engine: each value checked against hand-written expectations. */
 import t from 'tap';
 import { Readable } from 'node:stream';
-import { csvRecords, ndjsonRecords } from '../server/load/readers.ts';
-import { compileValidator, parserFor, type ReferenceData } from '../server/load/validate.ts';
+import { csvRecords, ndjsonRecords, type RecordSource } from '../server/load/readers.ts';
+import { compileValidator, Invalid, parserFor, type ReferenceData } from '../server/load/validate.ts';
 import { loadModel, readDir } from '../server/model/load.ts';
 import { SAD_CUBE } from './fixtures/sad-cube.ts';
 
@@ -16,7 +16,10 @@ const validator = compileValidator(table, refs);
 
 t.test('a valid row is typed, and the lookup column comes from the reference table', async (t) => {
   const r = validator.check({ anno: '2024', utente_id: '18446744073709551615', comune: '058091', eta: '81', genere: '2', ore: '120,5', inizio: '03/02/2024', note: '' });
-  t.same(r, { ok: true, row: { anno: 2024, utente_id: '18446744073709551615', comune: '058091', eta: 81, genere: 2, ore: '120.5', inizio: '2024-02-03', note: null, ats: 'ATS12001' } });
+  // In the table's column order: anno, utente_id, comune, ats, eta, genere, ore, inizio, note.
+  t.same(r, { ok: true, values: [2024, '18446744073709551615', '058091', 'ATS12001', 81, 2, '120.5', '2024-02-03', null] });
+  const byHeader = validator.forHeader(['note', 'comune', 'anno', 'utente_id', 'eta', 'genere', 'ore', 'extra']);
+  t.same(byHeader(['x', '001272', '2023', '5', '40', '1', '3', 'ignored']), { ok: true, values: [2023, '5', '001272', 'ATS01003', 40, 1, '3', null, 'x'] }, 'CSV fields are matched to columns by the header');
 });
 
 t.test('every broken rule gives its column and reason', async (t) => {
@@ -45,20 +48,20 @@ t.test('a file without a required column is refused once, by name; undeclared co
 });
 
 t.test('type parsers', async (t) => {
-  t.same(parserFor('Decimal(18, 2)')('1234567890123456,12'), { value: '1234567890123456.12' });
-  t.same(parserFor('Decimal(18, 2)')('12345678901234567'), { error: 'ha più di 16 cifre intere' });
-  t.same(parserFor('Decimal(18, 2)')('1.234,50'), { error: 'non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)' });
-  t.same(parserFor('Int8')('-128'), { value: -128 });
-  t.same(parserFor('Int8')('128'), { error: "fuori dall'intervallo di Int8 (-128..127)" });
-  t.same(parserFor('Date')('2024-02-29'), { value: '2024-02-29' });
-  t.same(parserFor('Date')('2023-02-29'), { error: 'data inesistente' });
-  t.same(parserFor('DateTime')('2024-05-01T08:30'), { value: '2024-05-01 08:30:00' });
-  t.same(parserFor('Bool')('Sì'), { value: true });
-  t.same(parserFor('Float64')('1,5e3'), { value: 1500 });
-  t.same(parserFor('String')('caff\uFFFD'), { error: 'contiene caratteri non validi in UTF-8: il file è forse in Latin-1 (opzione encoding latin1)' });
+  t.same(parserFor('Decimal(18, 2)')('1234567890123456,12'), '1234567890123456.12');
+  t.same(parserFor('Decimal(18, 2)')('12345678901234567'), new Invalid('ha più di 16 cifre intere'));
+  t.same(parserFor('Decimal(18, 2)')('1.234,50'), new Invalid('non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)'));
+  t.same(parserFor('Int8')('-128'), -128);
+  t.same(parserFor('Int8')('128'), new Invalid("fuori dall'intervallo di Int8 (-128..127)"));
+  t.same(parserFor('Date')('2024-02-29'), '2024-02-29');
+  t.same(parserFor('Date')('2023-02-29'), new Invalid('data inesistente'));
+  t.same(parserFor('DateTime')('2024-05-01T08:30'), '2024-05-01 08:30:00');
+  t.same(parserFor('Bool')('Sì'), true);
+  t.same(parserFor('Float64')('1,5e3'), 1500);
+  t.same(parserFor('String')('caff\uFFFD'), new Invalid('contiene caratteri non validi in UTF-8: il file è forse in Latin-1 (opzione encoding latin1)'));
 });
 
-async function collect(source: { records: AsyncIterable<{ line: number; values: Record<string, unknown>; problem?: string }> }) {
+async function collect(source: RecordSource) {
   const out = [];
   for await (const r of source.records) out.push(r);
   return out;
@@ -68,19 +71,20 @@ t.test('CSV: separator, Latin-1, quoted fields over two lines, BOM, wrong field 
   const text = 'anno;note\r\n2024;"Caffè; latte"\r\n2024;"due\nrighe"\r\n2024\r\n\r\n2025;€ 5\r\n';
   const latin1 = Buffer.from(text.replace('€', '\x80'), 'latin1'); // 0x80 is the euro sign in Windows-1252
   const records = await collect(csvRecords(Readable.from([latin1.subarray(0, 7), latin1.subarray(7)]), { separator: ';', encoding: 'latin1' }));
-  t.same(records.map((r) => [r.line, r.values.note, r.problem]), [
+  t.same(records.map((r) => [r.line, r.fields?.[1], r.problem]), [
     [2, 'Caffè; latte', undefined],
-    [4, 'due\nrighe', undefined],
+    [3, 'due\nrighe', undefined],
     [5, undefined, '1 campi invece di 2 (separatore ";")'],
     [7, '€ 5', undefined],
-  ]);
+  ], 'each record at the line where it starts');
   const bom = await collect(csvRecords(Readable.from([Buffer.from('\uFEFFanno,note\n2024,x\n')]), { separator: ',', encoding: 'utf-8' }));
-  t.same(bom[0].values, { anno: '2024', note: 'x' }, 'the byte-order mark is not part of the first column name');
+  const withBom = csvRecords(Readable.from([Buffer.from('\uFEFFanno,note\n2024,x\n')]), { separator: ',', encoding: 'utf-8' });
+  t.same([await collect(withBom), await withBom.columns()], [[{ line: 2, fields: ['2024', 'x'] }], ['anno', 'note']], 'the byte-order mark is not part of the first column name');
 });
 
 t.test('NDJSON: one object per line, bad lines reported with their number', async (t) => {
   const records = await collect(ndjsonRecords(Readable.from([Buffer.from('{"anno":2024,"note":"a"}\n\n[1]\n{"anno":\n{"anno":2025}\n')]), 'utf-8'));
-  t.same(records.map((r) => [r.line, r.values.anno ?? null, r.problem ?? null]), [
+  t.same(records.map((r) => [r.line, r.values?.anno ?? null, r.problem ?? null]), [
     [1, 2024, null],
     [3, null, 'la riga non è un oggetto JSON'],
     [4, null, records[2].problem],

@@ -5,6 +5,7 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 
 export interface EngineConfig {
   /** HTTP URL of a ClickHouse server; when absent the embedded engine is used. */
@@ -30,6 +31,8 @@ export interface Engine {
   command(sql: string, params?: QueryParams): Promise<void>;
   /** Inserts rows given as objects (JSONEachRow). */
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
+  /** Inserts rows already written in a ClickHouse input format (e.g. TabSeparated), columns in table order. */
+  insertText(table: string, format: 'TabSeparated', text: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -75,6 +78,10 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     async insert(table: string, rows: readonly Record<string, unknown>[]) {
       if (rows.length === 0) return;
       await client.insert({ table: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+    },
+    async insertText(table: string, format: 'TabSeparated', text: string) {
+      if (!text) return;
+      await client.insert({ table: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`, values: Readable.from([Buffer.from(text)], { objectMode: false }), format });
     },
     async close() {
       await client.close();

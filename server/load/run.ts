@@ -112,30 +112,41 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
       });
 
     const validator = compileValidator(table, await referenceData(engine, table));
+    let checkFields: ((fields: readonly unknown[]) => ReturnType<typeof validator.check>) | undefined;
     const totals = new Map<string, { column: string; reason: string; rows: number }>();
     const first: Rejection[] = [];
     const reportRejects = input.reportRejects ?? 100;
     let fileProblems: string[] = [];
-    let batch: Record<string, unknown>[] = [];
+    // Valid rows go to the staging table in TabSeparated batches; one batch is written while the next is parsed.
+    let lines: string[] = [];
+    let inflight: Promise<void> | undefined;
+    const flush = async () => {
+      if (!lines.length) return;
+      const text = `${lines.join('\n')}\n`;
+      const n = lines.length;
+      lines = [];
+      if (inflight) await inflight;
+      inflight = engine.insertText(staging, 'TabSeparated', text).then(() => void (record.rowsAccepted += n));
+      inflight.catch(() => undefined); // surfaced when awaited
+    };
     let lastProgress = 0;
 
     for await (const rec of source.records) {
       if (record.rowsRead === 0 && input.format !== 'ndjson') {
-        const columns = (await source.columns()) ?? Object.keys(rec.values);
+        const columns = (await source.columns()) ?? Object.keys(rec.values ?? {});
         fileProblems = validator.checkHeader(columns);
         record.rejects.ignoredColumns = validator.ignoredColumns(columns);
+        checkFields = validator.forHeader(columns);
       }
       record.rowsRead++;
       // A file without a required column is refused as a whole; it is still read to the end (checksum, request body).
       if (fileProblems.length) continue;
-      const checked = rec.problem ? { ok: false as const, errors: [{ column: '', reason: rec.problem }] } : validator.check(rec.values);
+      const checked = rec.problem
+        ? { ok: false as const, errors: [{ column: '', reason: rec.problem }] }
+        : rec.fields && checkFields ? checkFields(rec.fields) : validator.check(rec.values ?? {});
       if (checked.ok) {
-        batch.push(checked.row);
-        if (batch.length >= INSERT_BATCH) {
-          await engine.insert(staging, batch);
-          record.rowsAccepted += batch.length;
-          batch = [];
-        }
+        lines.push(checked.values.map(tsvField).join('\t'));
+        if (lines.length >= INSERT_BATCH) await flush();
       } else {
         record.rowsRejected++;
         for (const e of checked.errors) {
@@ -151,10 +162,8 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
         progress('reading');
       }
     }
-    if (batch.length) {
-      await engine.insert(staging, batch);
-      record.rowsAccepted += batch.length;
-    }
+    await flush();
+    await inflight;
     record.checksum = input.path && !input.bytes ? await fileChecksum(input.path) : checksum.digest('hex');
     record.rejects = { ...record.rejects, first, totals: [...totals.values()].sort((a, b) => b.rows - a.rows), file: fileProblems };
     progress('reading');
@@ -205,6 +214,15 @@ async function commit(engine: Engine, table: TableDef, staging: string, shadow: 
   record.shadowUuid = uuid;
   await writeJournal(engine, record);
   await engine.command(`EXCHANGE TABLES ${engine.table(table.name)} AND ${engine.table(incoming)}`);
+}
+
+const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** A value as a TabSeparated field: NULL as \\N, strings escaped. */
+function tsvField(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  if (typeof v === 'string') return v.replace(/[\\\t\n\r]/g, (c) => TSV_ESCAPES[c]);
+  return String(v);
 }
 
 async function openSource(input: LoadInput, bytes: Readable | undefined, onFraction: (f: number) => void): Promise<RecordSource> {

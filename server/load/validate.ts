@@ -22,9 +22,14 @@ export interface ReferenceData {
 export const codesKey = (c: { table: string; column: string }) => `${c.table}.${c.column}`;
 export const lookupKey = (l: { table: string; by: string; column: string }) => `${l.table}.${l.by}.${l.column}`;
 
-export type Checked = { ok: true; row: Record<string, unknown> } | { ok: false; errors: Omit<Rejection, 'line'>[] };
+/** A valid row is its values in the table's column order (what the staging insert writes). */
+export type Checked = { ok: true; values: unknown[] } | { ok: false; errors: Omit<Rejection, 'line'>[] };
 
-type Parse = (raw: unknown) => { value: unknown } | { error: string };
+/** A parse failure (a class, so that a successful parse allocates nothing). */
+export class Invalid {
+  constructor(readonly error: string) {}
+}
+type Parse = (raw: unknown) => unknown;
 
 const INT_RANGE: Record<string, [bigint, bigint]> = {
   UInt8: [0n, 255n], UInt16: [0n, 65535n], UInt32: [0n, 4294967295n], UInt64: [0n, 18446744073709551615n],
@@ -39,12 +44,16 @@ function text(raw: unknown): string {
 function parseInteger(type: string): Parse {
   const [min, max] = INT_RANGE[type];
   const big = type.endsWith('64');
+  const [lo, hi] = [Number(min), Number(max)];
   return (raw) => {
-    const s = text(raw);
-    if (!/^[+-]?\d+$/.test(s)) return { error: `non è un numero intero` };
+    const s = typeof raw === 'number' ? String(raw) : text(raw);
+    if (!/^[+-]?\d+$/.test(s)) return new Invalid(`non è un numero intero`);
+    if (!big) {
+      const n = Number(s);
+      return n < lo || n > hi ? new Invalid(`fuori dall'intervallo di ${type} (${min}..${max})`) : n;
+    }
     const n = BigInt(s);
-    if (n < min || n > max) return { error: `fuori dall'intervallo di ${type} (${min}..${max})` };
-    return { value: big ? n.toString() : Number(n) };
+    return n < min || n > max ? new Invalid(`fuori dall'intervallo di ${type} (${min}..${max})`) : n.toString();
   };
 }
 
@@ -53,19 +62,19 @@ const DECIMAL_TEXT = /^[+-]?\d+(?:[.,]\d+)?$/;
 function parseDecimal(precision: number, scale: number): Parse {
   return (raw) => {
     const s = typeof raw === 'number' ? String(raw) : text(raw);
-    if (!DECIMAL_TEXT.test(s)) return { error: 'non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)' };
+    if (!DECIMAL_TEXT.test(s)) return new Invalid('non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)');
     const [int, frac = ''] = s.replace(',', '.').replace(/^[+-]/, '').split('.');
-    if (frac.length > scale) return { error: `ha ${frac.length} cifre decimali, al massimo ${scale}` };
-    if (int.replace(/^0+(?=\d)/, '').length > precision - scale) return { error: `ha più di ${precision - scale} cifre intere` };
-    return { value: s.replace(',', '.') };
+    if (frac.length > scale) return new Invalid(`ha ${frac.length} cifre decimali, al massimo ${scale}`);
+    if (int.replace(/^0+(?=\d)/, '').length > precision - scale) return new Invalid(`ha più di ${precision - scale} cifre intere`);
+    return s.replace(',', '.');
   };
 }
 
 const parseFloat64: Parse = (raw) => {
-  if (typeof raw === 'number' && Number.isFinite(raw)) return { value: raw };
+  if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
   const s = text(raw);
-  if (!/^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$/.test(s)) return { error: 'non è un numero' };
-  return { value: Number(s.replace(',', '.')) };
+  if (!/^[+-]?(\d+([.,]\d*)?|[.,]\d+)([eE][+-]?\d+)?$/.test(s)) return new Invalid('non è un numero');
+  return Number(s.replace(',', '.'));
 };
 
 function isoDate(y: number, m: number, d: number): string | undefined {
@@ -75,35 +84,35 @@ function isoDate(y: number, m: number, d: number): string | undefined {
 }
 
 const parseDate: Parse = (raw) => {
-  if (raw instanceof Date) return { value: raw.toISOString().slice(0, 10) };
+  if (raw instanceof Date) return raw.toISOString().slice(0, 10);
   const s = text(raw);
   let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
   let iso = m ? isoDate(+m[1], +m[2], +m[3]) : undefined;
   if (!m && (m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s))) iso = isoDate(+m[3], +m[2], +m[1]);
-  if (!m) return { error: 'non è una data (AAAA-MM-GG oppure GG/MM/AAAA)' };
-  if (!iso) return { error: 'data inesistente' };
-  if (iso < '1970-01-01' || iso > '2149-06-06') return { error: 'data fuori dall\'intervallo 1970-2149' };
-  return { value: iso };
+  if (!m) return new Invalid('non è una data (AAAA-MM-GG oppure GG/MM/AAAA)');
+  if (!iso) return new Invalid('data inesistente');
+  if (iso < '1970-01-01' || iso > '2149-06-06') return new Invalid('data fuori dall\'intervallo 1970-2149');
+  return iso;
 };
 
 const parseDateTime: Parse = (raw) => {
-  if (raw instanceof Date) return { value: raw.toISOString().slice(0, 19).replace('T', ' ') };
+  if (raw instanceof Date) return raw.toISOString().slice(0, 19).replace('T', ' ');
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?$/.exec(text(raw));
-  if (!m || !isoDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +(m[6] ?? 0) > 59) return { error: 'non è una data e ora (AAAA-MM-GG HH:MM:SS)' };
-  return { value: `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6] ?? '00'}` };
+  if (!m || !isoDate(+m[1], +m[2], +m[3]) || +m[4] > 23 || +m[5] > 59 || +(m[6] ?? 0) > 59) return new Invalid('non è una data e ora (AAAA-MM-GG HH:MM:SS)');
+  return `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}:${m[6] ?? '00'}`;
 };
 
 const BOOL: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, si: true, 'sì': true, no: false, vero: true, falso: false, yes: true };
 const parseBool: Parse = (raw) => {
-  if (typeof raw === 'boolean') return { value: raw };
+  if (typeof raw === 'boolean') return raw;
   const v = BOOL[text(raw).toLowerCase()];
-  return v === undefined ? { error: 'non è un valore sì/no (1/0, true/false, si/no)' } : { value: v };
+  return v === undefined ? new Invalid('non è un valore sì/no (1/0, true/false, si/no)') : v;
 };
 
 const parseString: Parse = (raw) => {
   const s = typeof raw === 'string' ? raw : text(raw);
-  if (s.includes('\uFFFD')) return { error: 'contiene caratteri non validi in UTF-8: il file è forse in Latin-1 (opzione encoding latin1)' };
-  return { value: s };
+  if (s.includes('\uFFFD')) return new Invalid('contiene caratteri non validi in UTF-8: il file è forse in Latin-1 (opzione encoding latin1)');
+  return s;
 };
 
 export function parserFor(type: string): Parse {
@@ -117,7 +126,8 @@ export function parserFor(type: string): Parse {
   return parseString;
 }
 
-const isMissing = (raw: unknown) => raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '');
+/** Empty, or \N (how ClickHouse, MySQL and PostgreSQL exports write NULL). */
+const isMissing = (raw: unknown) => raw === undefined || raw === null || (typeof raw === 'string' && (raw.trim() === '' || raw === '\\N'));
 
 interface CompiledColumn {
   column: TableColumn;
@@ -130,15 +140,19 @@ export interface Validator {
   checkHeader(columns: readonly string[]): string[];
   /** Columns the file has that the table does not declare (ignored). */
   ignoredColumns(columns: readonly string[]): string[];
+  /** Checks a record given as an object (NDJSON, Parquet). */
   check(values: Record<string, unknown>): Checked;
+  /** For files with a header (CSV): a checker of records given as arrays of fields in the header's order. */
+  forHeader(header: readonly string[]): (fields: readonly unknown[]) => Checked;
 }
 
 export function compileValidator(table: TableDef, refs: ReferenceData): Validator {
-  const read: CompiledColumn[] = [];
-  const lookups: { column: TableColumn; map: ReadonlyMap<string, unknown>; by: string }[] = [];
+  const position = new Map(table.columns.map((c, i) => [c.name, i]));
+  const read: (CompiledColumn & { at: number })[] = [];
+  const lookups: { column: TableColumn; map: ReadonlyMap<string, unknown>; by: number; at: number }[] = [];
   for (const column of table.columns) {
     if (column.lookup) {
-      lookups.push({ column, by: column.lookup.by, map: refs.lookups.get(lookupKey(column.lookup)) ?? new Map() });
+      lookups.push({ column, by: position.get(column.lookup.by)!, at: position.get(column.name)!, map: refs.lookups.get(lookupKey(column.lookup)) ?? new Map() });
       continue;
     }
     let allowed: CompiledColumn['allowed'];
@@ -150,43 +164,58 @@ export function compileValidator(table: TableDef, refs: ReferenceData): Validato
       const set = new Set(column.values.map(String));
       allowed = (v) => (set.has(String(v)) ? undefined : `valore non ammesso (ammessi: ${column.values!.join(', ')})`);
     }
-    read.push({ column, parse: parserFor(column.type), allowed });
+    read.push({ column, parse: parserFor(column.type), allowed, at: position.get(column.name)! });
   }
   const fromFile = read.map((c) => c.column.name);
+
+  /** raws[i] is the file's value for read[i]. */
+  function checkRaw(raws: readonly unknown[]): Checked {
+    const values: unknown[] = new Array(table.columns.length);
+    let errors: Omit<Rejection, 'line'>[] | undefined;
+    for (let i = 0; i < read.length; i++) {
+      const { column, parse, allowed, at } = read[i];
+      const raw = raws[i];
+      if (isMissing(raw)) {
+        if (column.required) (errors ??= []).push({ column: column.name, reason: 'valore obbligatorio mancante' });
+        else values[at] = null;
+        continue;
+      }
+      const parsed = parse(raw);
+      const problem = parsed instanceof Invalid ? parsed.error : allowed?.(parsed);
+      if (problem) (errors ??= []).push({ column: column.name, reason: problem, value: text(raw).slice(0, 80) });
+      else values[at] = parsed;
+    }
+    for (const { column, map, by, at } of lookups) {
+      const key = values[by];
+      const byName = column.lookup!.by;
+      if (key === undefined || key === null) {
+        if (column.required && !errors?.some((e) => e.column === byName)) (errors ??= []).push({ column: column.name, reason: `non ricavabile: ${byName} mancante` });
+        values[at] = null;
+        continue;
+      }
+      const value = map.get(String(key));
+      if (value === undefined) {
+        if (!errors?.some((e) => e.column === byName))
+          (errors ??= []).push({ column: byName, reason: `nessuna riga di ${column.lookup!.table} con ${byName} = ${String(key)} (serve per ${column.name})`, value: String(key) });
+      } else values[at] = value;
+    }
+    return errors ? { ok: false, errors } : { ok: true, values };
+  }
+
   return {
     checkHeader: (columns) => {
       const have = new Set(columns);
       return read.filter((c) => c.column.required && !have.has(c.column.name)).map((c) => `colonna obbligatoria assente nel file: ${c.column.name}`);
     },
     ignoredColumns: (columns) => columns.filter((c) => !fromFile.includes(c)),
-    check(values) {
-      const row: Record<string, unknown> = {};
-      const errors: Omit<Rejection, 'line'>[] = [];
-      for (const { column, parse, allowed } of read) {
-        const raw = values[column.name];
-        if (isMissing(raw)) {
-          if (column.required) errors.push({ column: column.name, reason: 'valore obbligatorio mancante' });
-          else row[column.name] = null;
-          continue;
-        }
-        const parsed = parse(raw);
-        const problem = 'error' in parsed ? parsed.error : allowed?.(parsed.value);
-        if (problem) errors.push({ column: column.name, reason: problem, value: text(raw).slice(0, 80) });
-        else row[column.name] = (parsed as { value: unknown }).value;
-      }
-      for (const { column, map, by } of lookups) {
-        const key = row[by];
-        if (key === undefined || key === null) {
-          if (column.required && !errors.some((e) => e.column === by)) errors.push({ column: column.name, reason: `non ricavabile: ${by} mancante` });
-          row[column.name] = null;
-          continue;
-        }
-        const value = map.get(String(key));
-        if (value === undefined) {
-          if (!errors.some((e) => e.column === by)) errors.push({ column: by, reason: `nessuna riga di ${column.lookup!.table} con ${column.lookup!.by} = ${String(key)} (serve per ${column.name})`, value: String(key) });
-        } else row[column.name] = value;
-      }
-      return errors.length ? { ok: false, errors } : { ok: true, row };
+    check: (record) => checkRaw(read.map((c) => record[c.column.name])),
+    forHeader(header) {
+      const index = read.map((c) => header.indexOf(c.column.name));
+      const raws: unknown[] = new Array(read.length);
+      return (fields) => {
+        for (let i = 0; i < index.length; i++) raws[i] = index[i] < 0 ? undefined : fields[index[i]];
+        return checkRaw(raws);
+      };
     },
   };
 }
