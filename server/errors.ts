@@ -14,6 +14,7 @@ export const ERRORS = {
   INVALID_ORDER: { status: 400, title: 'Ordinamento non valido' },
   UNAUTHORIZED: { status: 401, title: 'Autenticazione richiesta' },
   FORBIDDEN_SCOPE: { status: 403, title: "Fuori dall'ambito del profilo" },
+  FORBIDDEN_ROLE: { status: 403, title: 'Operazione non consentita al ruolo' },
   FORBIDDEN_CUBE: { status: 403, title: 'Cubo non accessibile al profilo' },
   NOT_ACCEPTABLE: { status: 406, title: 'Formato di risposta non disponibile' },
   NOT_FOUND: { status: 404, title: 'Risorsa inesistente' },

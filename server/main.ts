@@ -1,18 +1,18 @@
 /**
  * `npm start`: open the engine (embedded chDB unless CLICKHOUSE_URL is set),
- * create the schema and the demo data on first start, load the cube model,
- * serve the API.
+ * settle loads interrupted by a previous crash, create the schema and the
+ * demo data on first start, load the cube model (and watch it), serve the API.
  */
-import { createQueryContext } from './context.ts';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { ModelRegistry } from './admin/registry.ts';
 import { loadConfig } from './config.ts';
 import { prepareData } from './data/bootstrap.ts';
 import { openEngine } from './engine/client.ts';
 import { buildApp } from './http/app.ts';
-import { loadModel, ModelError } from './model/load.ts';
-import type { Model } from './model/types.ts';
-import { loadReports, type Report } from './reports/load.ts';
+import { recoverLoads } from './load/recover.ts';
+import { formatIssue, loadModel, ModelError } from './model/load.ts';
+import { loadReports } from './reports/load.ts';
 import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
 import { demoUsers } from './security/demo-users.ts';
 import { mintToken } from './security/tokens.ts';
@@ -20,14 +20,13 @@ import { mintToken } from './security/tokens.ts';
 const config = loadConfig(process.env);
 const log = (line: string) => console.log(line);
 
-let model: Model;
-let reports: Map<string, Report>;
+const cubesDir = resolve('cubes');
 try {
-  model = loadModel({ dir: resolve('cubes') });
-  reports = loadReports(resolve('cubes/reports'), model);
+  // Checked before the engine opens: an invalid model stops the start at once.
+  loadReports(join(cubesDir, 'reports'), loadModel({ dir: cubesDir }));
 } catch (err) {
   if (err instanceof ModelError) {
-    console.error(err.message);
+    console.error(`modello dei cubi non valido:\n${err.issues.map(formatIssue).join('\n')}`);
     process.exit(1);
   }
   throw err;
@@ -43,12 +42,24 @@ const engine = await openEngine({
 });
 log(`[motore] ${engine.transport === 'embedded' ? `ClickHouse integrato (chDB), dati in ${resolve(config.dataDir)}` : `server ClickHouse ${config.clickhouseUrl}`}`);
 await prepareData(engine, { demoRows: config.demoRows, seed: config.seed, log });
+const recovered = await recoverLoads(engine);
+if (recovered.interrupted.length || recovered.completed.length || recovered.droppedTables.length)
+  log(`[carico] caricamenti interrotti dall'arresto precedente: ${recovered.interrupted.join(', ') || 'nessuno'}; completati: ${recovered.completed.join(', ') || 'nessuno'}; tabelle di appoggio eliminate: ${recovered.droppedTables.length}`);
 
-const context = await createQueryContext(engine, model, { nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure });
+const registry = await ModelRegistry.open({ dir: cubesDir, engine, nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure, log });
+registry.watch();
 
 const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
-const app = await buildApp({ context: () => context, reports: () => reports, auth: await authenticatorFor(auth), https, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+const app = await buildApp({
+  context: () => registry.context(),
+  reports: () => registry.reports(),
+  admin: { registry, spoolDir: join(config.dataDir, 'uploads') },
+  auth: await authenticatorFor(auth),
+  https,
+  logger: { level: process.env.LOG_LEVEL ?? 'info' },
+});
 const close = async () => {
+  registry.close();
   await app.close();
   await engine.close();
   process.exit(0);
@@ -64,5 +75,7 @@ if (auth.demoSecret && auth.tokens.secret) {
     const token = await mintToken({ secret: auth.tokens.secret, profile: user.principal.profile, scope: user.principal.scope, subject: user.principal.id, expiresIn: '7d' });
     log(`  ${user.description}\n    ${token}`);
   }
+  const admin = await mintToken({ secret: auth.tokens.secret, profile: 'admin', subject: 'admin', expiresIn: '7d' });
+  log(`  Amministratore (ruolo admin: cubi, tabelle, caricamenti; non consulta i dati)\n    ${admin}`);
 }
 log(`\n[server] API su ${base}/v1/cubes — documentazione su ${base}/docs — riquadro Excel su ${base}/addin/taskpane.html`);

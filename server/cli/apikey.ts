@@ -8,11 +8,11 @@ import { loadConfig } from '../config.ts';
 import { fail as failWith, parseOrExit } from './args.ts';
 import { ApiKeyStore } from '../security/api-keys.ts';
 import { loadAuthSettings } from '../security/auth-config.ts';
-import type { Profile } from '../security/principal.ts';
-import { PROFILES } from '../security/tokens.ts';
+import type { Role } from '../security/principal.ts';
+import { ROLES } from '../security/tokens.ts';
 
 const usage = `uso:
-  npm run apikey -- create --name <nome> --profile <${PROFILES.join('|')}> [--scope <codice>]
+  npm run apikey -- create --name <nome> --profile <${ROLES.join('|')}> [--scope <codice>]
   npm run apikey -- list
   npm run apikey -- revoke <id>`;
 
@@ -28,9 +28,10 @@ switch (command) {
   case 'create': {
     const { name, profile, scope } = parsed.values;
     if (!name) fail('--name mancante');
-    if (!profile || !(PROFILES as readonly string[]).includes(profile)) fail('--profile mancante o non valido');
-    if (profile !== 'nazionale' && !scope) fail(`il profilo ${profile} richiede --scope`);
-    const { key, entry } = store.create({ name, profile: profile as Profile, scope: profile === 'nazionale' ? undefined : scope });
+    if (!profile || !(ROLES as readonly string[]).includes(profile)) fail('--profile mancante o non valido');
+    const unscoped = profile === 'nazionale' || profile === 'admin';
+    if (!unscoped && !scope) fail(`il profilo ${profile} richiede --scope`);
+    const { key, entry } = store.create({ name, profile: profile as Role, scope: unscoped ? undefined : scope });
     console.log(`chiave ${entry.id} creata per ${entry.profile}${entry.scope ? ` ${entry.scope}` : ''}. Conservarla ora: non sarà più mostrata.\n${key}`);
     break;
   }

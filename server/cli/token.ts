@@ -5,19 +5,21 @@
 import { loadConfig } from '../config.ts';
 import { parseOrExit } from './args.ts';
 import { loadAuthSettings } from '../security/auth-config.ts';
-import type { Profile } from '../security/principal.ts';
-import { mintToken, PROFILES } from '../security/tokens.ts';
+import type { Role } from '../security/principal.ts';
+import { mintToken, ROLES } from '../security/tokens.ts';
 
-const usage = `uso: npm run token -- --profile <${PROFILES.join('|')}> [--scope <codice>] [--sub <utente>] [--expires 8h]
-  --scope   codice della regione (es. 12), dell'ATS (es. ATS12003), del comune ISTAT (es. 058091) o dell'ente (es. C058091); non per nazionale`;
+const usage = `uso: npm run token -- --profile <${ROLES.join('|')}> [--scope <codice>] [--sub <utente>] [--expires 8h]
+  --scope   codice della regione (es. 12), dell'ATS (es. ATS12003), del comune ISTAT (es. 058091) o dell'ente (es. C058091); non per nazionale e admin
+  admin     il ruolo che amministra cubi e caricamenti (/v1/admin); non consulta i dati`;
 
 const { values } = parseOrExit(usage, { profile: { type: 'string' }, scope: { type: 'string' }, sub: { type: 'string' }, expires: { type: 'string', default: '8h' } });
-const profile = values.profile as Profile | undefined;
-if (!profile || !(PROFILES as readonly string[]).includes(profile)) {
+const profile = values.profile as Role | undefined;
+if (!profile || !(ROLES as readonly string[]).includes(profile)) {
   console.error(`--profile mancante o non valido.\n${usage}`);
   process.exit(2);
 }
-if (profile !== 'nazionale' && !values.scope) {
+const unscoped = profile === 'nazionale' || profile === 'admin';
+if (!unscoped && !values.scope) {
   console.error(`il profilo ${profile} richiede --scope.\n${usage}`);
   process.exit(2);
 }
@@ -34,7 +36,7 @@ if (!settings.tokens.secret) {
 const token = await mintToken({
   secret: settings.tokens.secret,
   profile,
-  scope: profile === 'nazionale' ? undefined : values.scope,
+  scope: unscoped ? undefined : values.scope,
   subject: values.sub ?? `${profile}:${values.scope ?? 'italia'}`,
   expiresIn: values.expires!,
   issuer: settings.tokens.issuer,

@@ -14,6 +14,9 @@ import { ponRoutes } from './routes/pon.ts';
 import { previewRoutes } from './routes/preview.ts';
 import { reportRoutes } from './routes/reports.ts';
 import type { Report } from '../reports/load.ts';
+import type { ModelRegistry } from '../admin/registry.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { loadRoutes } from './routes/loads.ts';
 
 export interface AppOptions {
   context: () => QueryContext;
@@ -25,6 +28,8 @@ export interface AppOptions {
   reports?: () => Map<string, Report>;
   /** Folder of the built task pane, served at /addin/ (default addin/dist). */
   addinDir?: string;
+  /** Administration (/v1/admin): the model registry (hot reload, status) and where uploaded Parquet files are spooled. */
+  admin?: { registry: ModelRegistry; spoolDir: string };
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -58,6 +63,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { name: 'query', description: 'Interrogazioni' },
         { name: 'report', description: 'I report del PAS: Quadri, Prospetti, Confronti' },
         { name: 'PON', description: 'PON Inclusione Avviso 3/2016: scheda di monitoraggio fisico' },
+        { name: 'admin', description: 'Amministrazione (ruolo admin): stato del modello, tabelle, caricamenti' },
       ],
     },
     transform: jsonSchemaTransform,
@@ -75,5 +81,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ponRoutes, { context: opts.context });
   await app.register(previewRoutes);
   await app.register(reportRoutes, { context: opts.context, reports: opts.reports ?? (() => new Map()) });
+  if (opts.admin) {
+    const { registry, spoolDir } = opts.admin;
+    await app.register(adminRoutes, { registry });
+    await app.register(loadRoutes, { context: opts.context, spoolDir, onDataChanged: () => registry.refreshData() });
+  }
   return app;
 }

@@ -7,13 +7,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { ApiKeyStore } from '../security/api-keys.ts';
 import type { Directory } from '../security/directory.ts';
-import type { Principal } from '../security/principal.ts';
+import { isAdmin, type Admin, type Caller, type Principal } from '../security/principal.ts';
 import { resolveScope } from '../security/scope.ts';
 import type { Verifier } from '../security/tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** A data profile (every /v1 route but /v1/admin). */
     principal?: Principal;
+    /** The administrator (/v1/admin routes only). */
+    admin?: Admin;
   }
 }
 
@@ -26,13 +29,22 @@ export interface Authenticator {
 export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1/')) return;
-    request.principal = await authenticate(request, auth);
+    const caller = await authenticate(request, auth);
+    // The admin role and the data profiles are kept apart here, once for every route.
+    if (request.url.startsWith('/v1/admin/')) {
+      if (!isAdmin(caller)) throw new AppError('FORBIDDEN_ROLE', `Le operazioni di amministrazione (/v1/admin) sono riservate al ruolo admin; il profilo ${caller.profile} consulta i dati.`);
+      request.admin = caller;
+      return;
+    }
+    if (isAdmin(caller))
+      throw new AppError('FORBIDDEN_ROLE', "Il ruolo admin amministra cubi e caricamenti e non consulta i dati: per interrogare i cubi usare un token di un profilo (es. npm run token -- --profile nazionale).");
+    request.principal = caller;
     // A token for a territory or provider that does not exist is refused here, once.
-    resolveScope(request.principal, auth.directory());
+    resolveScope(caller, auth.directory());
   });
 }
 
-async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Principal> {
+async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Caller> {
   const header = request.headers.authorization;
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey) {
@@ -48,4 +60,10 @@ async function authenticate(request: FastifyRequest, auth: Authenticator): Promi
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new AppError('UNAUTHORIZED', 'Autenticazione richiesta.');
   return request.principal;
+}
+
+/** The administrator of an /v1/admin request (the hook guarantees it there). */
+export function adminOf(request: FastifyRequest): Admin {
+  if (!request.admin) throw new AppError('FORBIDDEN_ROLE', 'Operazione riservata al ruolo admin.');
+  return request.admin;
 }

@@ -7,13 +7,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { Principal } from './principal.ts';
-import { PROFILES } from './tokens.ts';
+import type { Caller, Role } from './principal.ts';
+import { ROLES } from './tokens.ts';
 
 const StoredKey = z.object({
   id: z.string(),
   name: z.string(),
-  profile: z.enum(PROFILES),
+  profile: z.enum(ROLES),
   scope: z.string().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   created: z.string(),
@@ -38,7 +38,7 @@ export class ApiKeyStore {
   }
 
   /** Creates a key and returns it in clear: the only time it is visible. */
-  create(o: { name: string; profile: Principal['profile']; scope?: string }): { key: string; entry: StoredKey } {
+  create(o: { name: string; profile: Role; scope?: string }): { key: string; entry: StoredKey } {
     const key = PREFIX + randomBytes(32).toString('base64url');
     const entry: StoredKey = { id: randomBytes(6).toString('hex'), name: o.name, profile: o.profile, ...(o.scope ? { scope: o.scope } : {}), sha256: hash(key), created: new Date().toISOString() };
     this.save([...this.list(), entry]);
@@ -54,12 +54,14 @@ export class ApiKeyStore {
   }
 
   /** The principal of a presented key, or undefined. Compares hashes in constant time. */
-  authenticate(key: string): Principal | undefined {
+  authenticate(key: string): Caller | undefined {
     if (!key.startsWith(PREFIX)) return undefined;
     const presented = Buffer.from(hash(key), 'hex');
     const match = this.list().find((k) => !k.revoked && timingSafeEqual(Buffer.from(k.sha256, 'hex'), presented));
     if (!match) return undefined;
-    return { id: `apikey:${match.id}:${match.name}`, profile: match.profile, ...(match.profile !== 'nazionale' ? { scope: match.scope } : {}) };
+    const id = `apikey:${match.id}:${match.name}`;
+    if (match.profile === 'admin') return { id, role: 'admin' };
+    return { id, profile: match.profile, ...(match.profile !== 'nazionale' ? { scope: match.scope } : {}) };
   }
 
   private save(keys: StoredKey[]): void {

@@ -10,3 +10,17 @@ export interface Principal {
 
 /** The caller of a deployment without authentication configured: the whole country. */
 export const NATIONAL: Principal = Object.freeze({ id: 'anonimo', profile: 'nazionale' });
+
+/** The administrator: adds cubes, migrates tables, loads data. A role apart: it reads no data and the scope code never sees it. */
+export interface Admin {
+  readonly id: string;
+  readonly role: 'admin';
+}
+
+/** Whoever presented valid credentials: a data profile or the administrator. */
+export type Caller = Principal | Admin;
+
+/** A data profile or the admin role: what tokens and API keys may carry. */
+export type Role = Profile | 'admin';
+
+export const isAdmin = (caller: Caller): caller is Admin => 'role' in caller && caller.role === 'admin';

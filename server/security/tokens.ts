@@ -9,9 +9,11 @@ import { dirname } from 'node:path';
 import { createLocalJWKSet, importSPKI, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import type { Principal } from './principal.ts';
+import type { Caller, Role } from './principal.ts';
 
 export const PROFILES = ['nazionale', 'regionale', 'ats', 'comunale', 'ente'] as const;
+/** What a token or an API key may carry: a data profile, or `admin`. */
+export const ROLES = [...PROFILES, 'admin'] as const;
 
 export interface TokenConfig {
   /** HS256 shared secret. */
@@ -28,12 +30,12 @@ export interface TokenConfig {
 
 const Claims = z.object({
   sub: z.string().min(1).max(200),
-  profile: z.enum(PROFILES),
+  profile: z.enum(ROLES),
   scope: z.string().min(1).max(64).optional(),
   name: z.string().max(200).optional(),
 });
 
-export type Verifier = (token: string) => Promise<Principal>;
+export type Verifier = (token: string) => Promise<Caller>;
 
 export async function createVerifier(config: TokenConfig): Promise<Verifier> {
   let key: Uint8Array | CryptoKey | JWTVerifyGetKey;
@@ -54,8 +56,9 @@ export async function createVerifier(config: TokenConfig): Promise<Verifier> {
       throw new AppError('UNAUTHORIZED', `Il token ${why}: richiederne uno nuovo (npm run token, o il proprio identity provider).`);
     }
     const claims = Claims.safeParse(payload);
-    if (!claims.success) throw new AppError('UNAUTHORIZED', `Il token non contiene un profilo valido (profile tra ${PROFILES.join(', ')}, scope, sub).`);
+    if (!claims.success) throw new AppError('UNAUTHORIZED', `Il token non contiene un profilo valido (profile tra ${ROLES.join(', ')}, scope, sub).`);
     const { sub, profile, scope } = claims.data;
+    if (profile === 'admin') return { id: sub, role: 'admin' };
     if (profile !== 'nazionale' && !scope) throw new AppError('UNAUTHORIZED', `Il token di profilo ${profile} non indica lo scope (codice del territorio o dell'ente).`);
     return { id: sub, profile, ...(profile !== 'nazionale' ? { scope } : {}) };
   };
@@ -63,7 +66,7 @@ export async function createVerifier(config: TokenConfig): Promise<Verifier> {
 
 export interface MintOptions {
   secret: string;
-  profile: Principal['profile'];
+  profile: Role;
   scope?: string;
   subject: string;
   name?: string;

@@ -1,0 +1,43 @@
+/** GET /v1/admin/status: which model is serving, the last refused change, the data behind each source. */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { ModelRegistry } from '../../admin/registry.ts';
+import { dataInfo } from '../../data/bootstrap.ts';
+import { adminOf } from '../auth.ts';
+
+const StatusOut = z.object({
+  model: z.object({
+    version: z.number().describe('1 at start, +1 at each accepted change of cubes/'),
+    loadedAt: z.string(),
+    dir: z.string().describe('the watched folder'),
+    cubes: z.array(z.object({ name: z.string(), file: z.string(), table: z.string() })),
+    reports: z.array(z.string()),
+    tables: z.array(z.object({ name: z.string(), file: z.string() })).describe('source tables declared in the cube files'),
+  }),
+  lastError: z
+    .object({ at: z.string(), issues: z.array(z.string()).describe('file:line:col (path): message, as npm run cubes -- check prints them') })
+    .nullable()
+    .describe('the last refused change of cubes/, null once a valid change is accepted'),
+  data: z.record(z.string(), z.object({ loadedAt: z.string(), rows: z.number(), generated: z.boolean(), note: z.string(), version: z.string() })).describe('last load of each source'),
+});
+
+export const adminRoutes: FastifyPluginAsyncZod<{ registry: ModelRegistry }> = async (app, { registry }) => {
+  app.get('/v1/admin/status', {
+    schema: { tags: ['admin'], summary: 'Stato del modello dei cubi (ricarica a caldo) e dei dati', response: { 200: StatusOut } },
+  }, async (request) => {
+    adminOf(request);
+    const s = registry.snapshot();
+    return {
+      model: {
+        version: s.version,
+        loadedAt: s.loadedAt,
+        dir: registry.dir,
+        cubes: [...s.model.cubes.values()].map((c) => ({ name: c.name, file: c.file, table: c.table })),
+        reports: [...s.reports.keys()],
+        tables: [...s.model.tables.values()].map((t) => ({ name: t.name, file: t.file })),
+      },
+      lastError: registry.lastError(),
+      data: (await dataInfo(s.context.engine)).details,
+    };
+  });
+};
