@@ -1,0 +1,158 @@
+/**
+ * Administration over HTTP on the real app: the admin role kept apart from the
+ * data profiles, hot reload of cubes/ (a valid change picked up, an invalid one
+ * refused while queries keep answering on the old model, the error shown as
+ * the CLI shows it), loads streamed to POST /v1/admin/loads, the journal, and
+ * the data version in answers after a load.
+ */
+import t from 'tap';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelRegistry } from '../server/admin/registry.ts';
+import { prepareData } from '../server/data/bootstrap.ts';
+import { buildApp } from '../server/http/app.ts';
+import { formatIssue, loadModel, ModelError } from '../server/model/load.ts';
+import { ApiKeyStore } from '../server/security/api-keys.ts';
+import { createVerifier, mintToken } from '../server/security/tokens.ts';
+import type { Role } from '../server/security/principal.ts';
+import { tempEngine } from './helpers/engine.ts';
+import { TEST_SECRET } from './helpers/app.ts';
+import { SAD_CUBE } from './fixtures/sad-cube.ts';
+
+const { engine, dir, dispose } = await tempEngine();
+await prepareData(engine, { demoRows: 20_000, seed: 5, log: () => {} });
+const cubes = mkdtempSync(join(tmpdir(), 'pas-admin-cubes-'));
+cpSync('cubes', cubes, { recursive: true });
+writeFileSync(join(cubes, 'sad_test.yaml'), SAD_CUBE);
+const registry = await ModelRegistry.open({ dir: cubes, engine, debounceMs: 50 });
+registry.watch();
+const apiKeys = new ApiKeyStore(join(dir, 'keys.json'));
+const app = await buildApp({
+  context: () => registry.context(),
+  reports: () => registry.reports(),
+  admin: { registry, spoolDir: join(dir, 'uploads') },
+  auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys },
+});
+t.teardown(async () => {
+  registry.close();
+  await app.close();
+  await dispose();
+  rmSync(cubes, { recursive: true, force: true });
+});
+
+const bearer = async (profile: Role, scope?: string) => ({ authorization: `Bearer ${await mintToken({ secret: TEST_SECRET, profile, scope, subject: `t:${profile}`, expiresIn: '1h' })}` });
+const admin = await bearer('admin');
+const national = await bearer('nazionale');
+const [{ ats, regione, comune }] = await engine.query<{ ats: string; regione: string; comune: string }>(`SELECT ats, regione, comune FROM ${engine.table('territorio')} WHERE comune = '058091'`);
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400 && !cond(); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+
+t.test('the admin role and the data profiles are kept apart', async (t) => {
+  const ok = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin });
+  t.equal(ok.statusCode, 200);
+  t.same(ok.json().model.tables.map((x: { name: string }) => x.name), ['sad_test']);
+  for (const [profile, scope] of [['nazionale'], ['regionale', regione], ['ats', ats], ['comunale', comune], ['ente', 'INPS']] as [Role, string?][]) {
+    const res = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: await bearer(profile, scope) });
+    t.equal(res.statusCode, 403, `${profile} may not administer`);
+    t.equal(res.json().code, 'FORBIDDEN_ROLE');
+    const load = await app.inject({ method: 'POST', url: '/v1/admin/loads?table=sad_test', headers: { ...(await bearer(profile, scope)), 'content-type': 'text/csv' }, payload: 'anno\n' });
+    t.equal(load.statusCode, 403, `${profile} may not load`);
+  }
+  for (const [method, url, payload] of [['POST', '/v1/cubes/prestazioni/query', { measures: ['beneficiari'] }], ['GET', '/v1/cubes', undefined], ['GET', '/v1/reports', undefined]] as const) {
+    const res = await app.inject({ method, url, headers: admin, ...(payload ? { payload } : {}) });
+    t.equal(res.statusCode, 403, `admin may not read data at ${url}`);
+    t.match(res.json().detail, /non consulta i dati/);
+  }
+  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/status' })).statusCode, 401);
+  const { key } = apiKeys.create({ name: 'caricamenti', profile: 'admin' });
+  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/loads', headers: { 'x-api-key': key } })).statusCode, 200, 'an admin API key');
+});
+
+const query = (measures: string[], rows: string[] = []) => app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers: national, payload: { measures, rows } });
+
+t.test('hot reload: a valid change is picked up, an invalid one refused while the old model answers', async (t) => {
+  const file = join(cubes, 'prestazioni.yaml');
+  const original = readFileSync(file, 'utf8');
+  const before = (await query(['beneficiari'], ['anno'])).json().rows;
+  const v1 = registry.snapshot().version;
+  const oldContext = registry.context();
+
+  writeFileSync(file, original.replace('measures:\n', 'measures:\n  prestazioni_erogate:\n    label: Prestazioni erogate\n    definition: Numero di record.\n    format: integer\n    type: count\n'));
+  await until(() => registry.snapshot().version > v1, 'the valid change');
+  const added = await query(['prestazioni_erogate']);
+  t.equal(added.statusCode, 200);
+  const [{ n }] = await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table('prestazioni')}`);
+  t.equal(added.json().rows[0].prestazioni_erogate, Number(n), 'the new measure counts the records (hand SQL)');
+  t.notOk(oldContext.model.cubes.get('prestazioni')!.measures.has('prestazioni_erogate'), 'a request holding the old snapshot keeps the old model');
+  t.ok(registry.context().model.cubes.get('prestazioni')!.measures.has('prestazioni_erogate'));
+
+  const v2 = registry.snapshot().version;
+  const broken = original.replace('    format: euro\n    type: sum\n', '    format: euro\n    type: somma\n');
+  writeFileSync(file, broken);
+  await until(() => registry.lastError() !== null, 'the refusal');
+  t.equal(registry.snapshot().version, v2, 'the model in use did not change');
+  let expected: string[] = [];
+  try {
+    loadModel({ dir: cubes });
+  } catch (err) {
+    expected = (err as ModelError).issues.map(formatIssue);
+  }
+  const status = (await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin })).json();
+  t.same(status.lastError.issues, expected, 'the same messages as npm run cubes -- check');
+  t.match(status.lastError.issues[0], /prestazioni\.yaml:\d+:\d+ \(measures -> importo -> type\): expected one of "sum"/);
+  const during = await query(['beneficiari', 'prestazioni_erogate'], ['anno']);
+  t.equal(during.statusCode, 200, 'queries keep answering');
+  t.same(during.json().rows.map((r: { anno: number; beneficiari: number }) => [r.anno, r.beneficiari]), before.map((r: { anno: number; beneficiari: number }) => [r.anno, r.beneficiari]), 'with the same numbers');
+
+  writeFileSync(file, original);
+  await until(() => registry.lastError() === null, 'the fix');
+  t.ok(registry.snapshot().version > v2);
+  t.equal((await query(['prestazioni_erogate'])).statusCode, 400, 'the measure is gone with the change that added it');
+});
+
+const csv = (rows: string[]) => ['anno;utente_id;comune;eta;genere;ore', ...rows].join('\n') + '\n';
+const post = (body: string | Buffer, params: string, contentType = 'text/csv') =>
+  app.inject({ method: 'POST', url: `/v1/admin/loads?table=sad_test&${params}`, headers: { ...admin, 'content-type': contentType }, payload: body });
+
+t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with reasons, the journal, the data version in answers', async (t) => {
+  const schema = await app.inject({ method: 'POST', url: '/v1/admin/schema', headers: admin });
+  t.same(schema.json().steps.map((s: { action: string }) => s.action), ['create_table']);
+  const nat = (await bearer('nazionale'));
+
+  const latin1 = Buffer.from('anno;utente_id;comune;eta;genere;ore;note\n2024;1;058091;80;1;3,5;Caffè e città\n2024;2;058091;81;2;4;\n2024;3;058091;82;2;5;\n2024;4;015146;40;1;1;\n', 'latin1');
+  const clean = await post(latin1, 'separator=%3B&encoding=latin1&file_name=sad.csv');
+  t.equal(clean.statusCode, 201);
+  const load = clean.json();
+  t.same([load.status, load.rowsRead, load.rowsAccepted, load.rowsRejected, load.batches, load.fileName], ['succeeded', 4, 4, 0, ['2024'], 'sad.csv']);
+  const answer = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: nat, payload: { measures: ['utenti', 'ore'], rows: ['comune'] } });
+  t.equal(answer.json().dataVersion, load.id, 'the answer names the load as its data version');
+  t.equal(answer.headers['x-data-version'], load.id);
+  t.same(answer.json().rows.map((r: { comune: string; ore: number }) => [r.comune, r.ore]).sort(), [['015146', null], ['058091', 12.5]], 'Roma 3.5+4+5; Milano has one person: suppressed');
+  t.same(await engine.query(`SELECT note FROM ${engine.table('sad_test')} WHERE utente_id = 1`), [{ note: 'Caffè e città' }], 'Latin-1 decoded');
+
+  const bad = await post(csv(['2024;1;058091;80;1;3', '2024;2;999999;81;2;4', '2024;3;058091;82;9;5']), 'separator=%3B');
+  t.equal(bad.statusCode, 422);
+  t.equal(bad.json().code, 'LOAD_REJECTED');
+  t.same(bad.json().load.rejects.first.map((e: { line: number; column: string }) => [e.line, e.column]), [[3, 'comune'], [4, 'genere']]);
+  const still = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: nat, payload: { measures: ['ore'] } });
+  t.same([still.json().rows[0].ore, still.json().dataVersion], [13.5, load.id], 'the refused load changed nothing');
+
+  const journal = (await app.inject({ method: 'GET', url: '/v1/admin/loads?table=sad_test', headers: admin })).json().loads;
+  t.same(journal.map((l: { status: string }) => l.status), ['rejected', 'succeeded']);
+  const one = (await app.inject({ method: 'GET', url: `/v1/admin/loads/${journal[0].id}`, headers: admin })).json();
+  t.equal(one.rejects.totals.length, 2);
+  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/loads/nope', headers: admin })).statusCode, 404);
+
+  const ndjson = await post('{"anno":2023,"utente_id":9,"comune":"058091","eta":50,"genere":1,"ore":2}\n', '', 'application/x-ndjson');
+  t.same([ndjson.statusCode, ndjson.json().batches], [201, ['2023']]);
+  const byYear = await engine.query(`SELECT anno, count() AS n FROM ${engine.table('sad_test')} GROUP BY anno ORDER BY anno`);
+  t.same(byYear, [{ anno: 2023, n: 1 }, { anno: 2024, n: 4 }], 'the 2023 batch added, 2024 kept');
+
+  const unknown = await app.inject({ method: 'POST', url: '/v1/admin/loads?table=nessuna', headers: { ...admin, 'content-type': 'text/csv' }, payload: 'a\n1\n' });
+  t.same([unknown.statusCode, unknown.json().code], [400, 'INVALID_REQUEST']);
+  t.match(unknown.json().detail, /tabelle caricabili: sad_test/);
+});
