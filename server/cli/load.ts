@@ -14,9 +14,8 @@ import type { LoadRecord } from '../load/journal.ts';
 import { ENCODINGS, FILE_FORMATS, type Encoding, type FileFormat } from '../load/readers.ts';
 import { recoverLoads } from '../load/recover.ts';
 import { runLoad, type LoadProgress } from '../load/run.ts';
-import { formatIssue, loadModel, ModelError } from '../model/load.ts';
 import { fail, parseOrExit } from './args.ts';
-import { cliConfig, openCliEngine } from './open-engine.ts';
+import { cliConfig, modelOrExit, openCliEngine } from './open-engine.ts';
 
 const usage = `uso: npm run load -- --table <tabella> --file <file> [--format csv|ndjson|parquet] [--separator ";"] [--encoding utf-8|latin1] [--max-rejects N] [--dir cubes]
      npm run load -- ... --server http://127.0.0.1:3000 --token <token admin>   (server avviato)`;
@@ -105,14 +104,7 @@ if (values.server) {
   }
   console.error(`(${((performance.now() - started) / 1000).toFixed(1)} s)`);
 } else {
-  let model;
-  try {
-    model = loadModel({ dir: values.dir });
-  } catch (err) {
-    if (!(err instanceof ModelError)) throw err;
-    for (const issue of err.issues) console.error(formatIssue(issue));
-    process.exit(1);
-  }
+  const model = modelOrExit(values.dir);
   const config = cliConfig();
   const engine = await openCliEngine(config, config.dataDir, 'fermarlo, oppure caricare attraverso il server con --server URL --token <token admin>');
   try {

@@ -1,7 +1,20 @@
-/** Opens the engine for a command-line tool, with a plain message when the server holds the data directory. */
+/** What the command-line tools that work on the data share: configuration, the cube model, the engine, each with a plain message on failure. */
 import { resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { openEngine, type Engine } from '../engine/client.ts';
+import { formatIssue, loadModel, ModelError } from '../model/load.ts';
+import type { Model } from '../model/types.ts';
+
+/** The cube model of a folder, or its errors (file:line:col) and exit 1. */
+export function modelOrExit(dir: string): Model {
+  try {
+    return loadModel({ dir });
+  } catch (err) {
+    if (!(err instanceof ModelError)) throw err;
+    for (const issue of err.issues) console.error(formatIssue(issue));
+    process.exit(1);
+  }
+}
 
 export function cliConfig(): Config {
   try {

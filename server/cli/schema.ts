@@ -7,22 +7,14 @@
  * running, use POST /v1/admin/schema.
  */
 import { ensureSchema } from '../data/schema.ts';
-import { formatIssue, loadModel, ModelError } from '../model/load.ts';
 import { applyMigration, planMigration } from '../tables/migrate.ts';
 import { parseOrExit } from './args.ts';
-import { cliConfig, openCliEngine } from './open-engine.ts';
+import { cliConfig, modelOrExit, openCliEngine } from './open-engine.ts';
 
 const usage = 'uso: npm run schema -- [--dry-run] [--dir cubes]';
 const { values } = parseOrExit(usage, { 'dry-run': { type: 'boolean', default: false }, dir: { type: 'string', default: 'cubes' } });
 
-let model;
-try {
-  model = loadModel({ dir: String(values.dir) });
-} catch (err) {
-  if (!(err instanceof ModelError)) throw err;
-  for (const issue of err.issues) console.error(formatIssue(issue));
-  process.exit(1);
-}
+const model = modelOrExit(String(values.dir));
 const config = cliConfig();
 const engine = await openCliEngine(config, config.dataDir, 'fermarlo, oppure usare POST /v1/admin/schema con un token admin');
 try {

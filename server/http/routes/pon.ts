@@ -25,6 +25,7 @@ const SchedaOut = z.object({
   dia: z.string(),
   fine_periodo: z.string(),
   demo: z.boolean(),
+  dataVersion: z.string().describe("id of the last load of the PON data (also in X-Data-Version)"),
   tabella_1A: z.object({ id: z.string(), label: z.string(), previsti: z.number(), effettivi: z.number() }),
   tabella_1B: z.object({ totale: CellOut, migranti: CellOut, disabilita: CellOut, status: z.array(CellOut), eta: z.array(CellOut), istruzione: z.array(CellOut) }),
   tabella_2A: z.object({ servizi: z.array(CellOut), totale: CellOut }),
@@ -59,7 +60,10 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
     const principal = principalOf(request);
     const { scheda, ctx, ats } = await compute(principal, request.body);
     request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: 'pon_avviso3_scheda', ats, filters: request.body, cells: cellsOf(scheda).size + 2, suppressed: 0 } }, 'audit');
-    const demo = (await ctx.dataStatus()).demo;
+    const status = await ctx.dataStatus();
+    const demo = status.demo;
+    const dataVersion = status.versions.pon ?? '';
+    reply.header('X-Data-Date', status.sources.pon ?? '').header('X-Data-Version', dataVersion);
     if (request.query.format === 'xlsx') {
       const name = ctx.directory.find('ats', ats)?.name ?? ats;
       return reply.type(MEDIA_TYPES.xlsx).header('Content-Disposition', `attachment; filename="scheda-pon-${ats}-${scheda.fine_periodo}.xlsx"`).send(await schedaXlsx(scheda, name, demo));
@@ -68,7 +72,7 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
     const strip = <T extends { ids?: unknown }>(c: T) => { const { ids: _ids, ...rest } = c; return rest; };
     const b = scheda.tabella_1B;
     return reply.type('application/json').send(JSON.stringify({
-      ats, dia: scheda.dia, fine_periodo: scheda.fine_periodo, demo,
+      ats, dia: scheda.dia, fine_periodo: scheda.fine_periodo, demo, dataVersion,
       tabella_1A: strip(scheda.tabella_1A),
       tabella_1B: { totale: strip(b.totale), migranti: strip(b.migranti), disabilita: strip(b.disabilita), status: b.status.map(strip), eta: b.eta.map(strip), istruzione: b.istruzione.map(strip) },
       tabella_2A: { servizi: scheda.tabella_2A.servizi.map(strip), totale: strip(scheda.tabella_2A.totale) },
