@@ -1,10 +1,12 @@
 /**
- * `npm run bench [-- --rows 10000000 --runs 15 --out bench.json --data-dir ./data-bench]`
+ * `npm run bench [-- --rows 10000000 --runs 15 --out bench.json --data-dir ./data-bench --load-rows 10000000 --only queries|load]`
  *
  * Generates (or reuses) a demo data set, then runs a fixed set of representative
  * queries twice in the same process: through the HTTP API (a real socket) and
  * as equivalent hand-written SQL directly on the engine. Prints median and p95
- * of each and their ratio (API / engine), and writes the same as JSON.
+ * of each and their ratio (API / engine), and writes the same as JSON. Then
+ * the load benchmark (bench/load.ts): CSV and Parquet loaded by our loader and
+ * by ClickHouse's own insert of the same files.
  */
 import { createQueryContext } from '../server/context.ts';
 import { randomBytes } from 'node:crypto';
@@ -17,6 +19,7 @@ import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
+import { benchLoads, type LoadBenchResult } from './load.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,13 +28,17 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     out: { type: 'string' },
     'data-dir': { type: 'string' },
+    'load-rows': { type: 'string', default: '10000000' },
+    only: { type: 'string' },
   },
 });
+const loadRows = Number(args['load-rows']);
+const only = args.only;
 const rows = Number(args.rows);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--out file.json] [--data-dir dir]');
+if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && only !== 'queries' && only !== 'load')) {
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|load]');
   process.exit(2);
 }
 
@@ -108,7 +115,7 @@ const quantile = (xs: number[], q: number) => {
 };
 
 const results = [];
-for (const c of cases) {
+for (const c of only === 'load' ? [] : cases) {
   const api = await time(async () => {
     const res = await fetch(`${base}/v1/cubes/prestazioni/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(c.body) });
     if (!res.ok) throw new Error(`${c.name}: ${res.status} ${await res.text()}`);
@@ -127,10 +134,19 @@ for (const c of cases) {
   console.log(`[bench] ${c.name}: API ${r.api_median_ms} ms, motore ${r.raw_median_ms} ms`);
 }
 
-console.log(`\n${rows.toLocaleString('it-IT')} righe richieste, ${runs} misure per query (mediana / p95, ms)\n`);
-console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
+if (results.length) {
+  console.log(`\n${rows.toLocaleString('it-IT')} righe richieste, ${runs} misure per query (mediana / p95, ms)\n`);
+  console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
+}
+
+let loads: LoadBenchResult[] = [];
+if (only !== 'queries') {
+  loads = await benchLoads(engine, { rows: loadRows, dir: dataDir, log: (l) => console.log(l) });
+  console.log(`\nCaricamenti di ${loadRows.toLocaleString('it-IT')} righe: il nostro caricatore (ogni riga validata, lookup, tabella di appoggio, scambio) e l'INSERT … SELECT FROM file() di ClickHouse sullo stesso file (nessuna validazione)\n`);
+  console.table(loads.map((r) => ({ formato: r.format, MB: +(r.bytes / 1e6).toFixed(1), 'nostro s': r.ours_s, 'nostro righe/s': r.ours_rows_per_s, 'ClickHouse s': r.clickhouse_s, 'ClickHouse righe/s': r.clickhouse_rows_per_s, 'nostro/ClickHouse (tempo)': r.ratio })));
+}
 if (args.out) {
-  writeFileSync(args.out, JSON.stringify({ rows, runs, transport: engine.transport, date: new Date().toISOString(), queries: results }, null, 2) + '\n');
+  writeFileSync(args.out, JSON.stringify({ rows, runs, transport: engine.transport, date: new Date().toISOString(), queries: results, loads }, null, 2) + '\n');
   console.log(`risultati scritti in ${args.out}`);
 }
 await app.close();

@@ -51,6 +51,10 @@ t.test('type parsers', async (t) => {
   t.same(parserFor('Decimal(18, 2)')('1234567890123456,12'), '1234567890123456.12');
   t.same(parserFor('Decimal(18, 2)')('12345678901234567'), new Invalid('ha più di 16 cifre intere'));
   t.same(parserFor('Decimal(18, 2)')('1.234,50'), new Invalid('non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)'));
+  t.same(parserFor('Decimal(18, 2)')(1.1500000000000001), '1.15', 'a Parquet decimal read as a binary float');
+  t.same(parserFor('Decimal(10, 0)')(100), '100');
+  t.same(parserFor('Decimal(10, 2)')(2.5), '2.5');
+  t.same(parserFor('Decimal(10, 2)')(2.555), new Invalid('ha 3 cifre decimali, al massimo 2'));
   t.same(parserFor('Int8')('-128'), -128);
   t.same(parserFor('Int8')('128'), new Invalid("fuori dall'intervallo di Int8 (-128..127)"));
   t.same(parserFor('Date')('2024-02-29'), '2024-02-29');

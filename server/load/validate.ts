@@ -57,11 +57,22 @@ function parseInteger(type: string): Parse {
   };
 }
 
+/**
+ * A number read from JSON or Parquet as decimal text: Parquet decimals arrive
+ * as binary floats (1.15 as 1.1500000000000001), so a number within rounding
+ * error of `scale` decimals is written with exactly those.
+ */
+function decimalOfNumber(n: number, scale: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  const fixed = n.toFixed(scale);
+  return Math.abs(Number(fixed) - n) <= Number.EPSILON * Math.max(1, Math.abs(n)) * 8 ? (fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed) : String(n);
+}
+
 const DECIMAL_TEXT = /^[+-]?\d+(?:[.,]\d+)?$/;
 
 function parseDecimal(precision: number, scale: number): Parse {
   return (raw) => {
-    const s = typeof raw === 'number' ? String(raw) : text(raw);
+    const s = typeof raw === 'number' ? decimalOfNumber(raw, scale) : text(raw);
     if (!DECIMAL_TEXT.test(s)) return new Invalid('non è un numero (usare il punto o la virgola per i decimali, senza separatore delle migliaia)');
     const [int, frac = ''] = s.replace(',', '.').replace(/^[+-]/, '').split('.');
     if (frac.length > scale) return new Invalid(`ha ${frac.length} cifre decimali, al massimo ${scale}`);
