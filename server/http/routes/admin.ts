@@ -12,7 +12,9 @@ const StatusOut = z.object({
     dir: z.string().describe('the watched folder'),
     cubes: z.array(z.object({ name: z.string(), file: z.string(), table: z.string() })),
     reports: z.array(z.string()),
-    tables: z.array(z.object({ name: z.string(), file: z.string() })).describe('source tables declared in the cube files'),
+    tables: z
+      .array(z.object({ name: z.string(), file: z.string(), exists: z.boolean().describe('false until npm run schema (or POST /v1/admin/schema) creates it') }))
+      .describe('source tables declared in the cube files'),
   }),
   lastError: z
     .object({ at: z.string(), issues: z.array(z.string()).describe('file:line:col (path): message, as npm run cubes -- check prints them') })
@@ -27,6 +29,10 @@ export const adminRoutes: FastifyPluginAsyncZod<{ registry: ModelRegistry }> = a
   }, async (request) => {
     adminOf(request);
     const s = registry.snapshot();
+    const engine = s.context.engine;
+    const existing = new Set(
+      (await engine.query<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String}', { db: engine.database })).map((r) => r.name),
+    );
     return {
       model: {
         version: s.version,
@@ -34,10 +40,10 @@ export const adminRoutes: FastifyPluginAsyncZod<{ registry: ModelRegistry }> = a
         dir: registry.dir,
         cubes: [...s.model.cubes.values()].map((c) => ({ name: c.name, file: c.file, table: c.table })),
         reports: [...s.reports.keys()],
-        tables: [...s.model.tables.values()].map((t) => ({ name: t.name, file: t.file })),
+        tables: [...s.model.tables.values()].map((t) => ({ name: t.name, file: t.file, exists: existing.has(t.name) })),
       },
       lastError: registry.lastError(),
-      data: (await dataInfo(s.context.engine)).details,
+      data: (await dataInfo(engine)).details,
     };
   });
 };
