@@ -65,7 +65,8 @@ function report(r: LoadRecord): void {
   const out = r.status === 'succeeded' ? console.log : console.error;
   out(`caricamento ${r.id}: ${r.status === 'succeeded' ? 'riuscito' : r.status === 'rejected' ? 'RIFIUTATO' : r.status}`);
   out(`  tabella ${r.table}, file ${r.fileName} (${r.format}, sha256 ${r.checksum})`);
-  out(`  righe lette ${fmt(r.rowsRead)}, accettate ${fmt(r.rowsAccepted)}, scartate ${fmt(r.rowsRejected)} (ammesse ${fmt(r.maxRejects)})`);
+  // A refused load keeps nothing: its valid rows are "valide", not "accettate".
+  out(`  righe lette ${fmt(r.rowsRead)}, ${r.status === 'succeeded' ? 'accettate' : 'valide'} ${fmt(r.rowsAccepted)}, scartate ${fmt(r.rowsRejected)} (ammesse ${fmt(r.maxRejects)})`);
   if (r.batches.length) out(`  lotti sostituiti: ${r.batches.join(', ')}`);
   if (r.rejects.ignoredColumns.length) out(`  colonne ignorate (non dichiarate): ${r.rejects.ignoredColumns.join(', ')}`);
   for (const p of r.rejects.file) out(`  ${p}`);
