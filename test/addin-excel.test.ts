@@ -89,7 +89,7 @@ t.test('refresh re-runs the remembered query, grows into free cells, and stops r
   // Next quarter the same block answers more rows (here: with a total row).
   const bigger = await query({ ...block.query, totals: true });
   const grid = toGrid(bigger);
-  const { block: updated } = await refreshBlock(wb.context(), block, grid, bigger.dataDate);
+  const { block: updated } = await refreshBlock(wb.context(), block, grid, { dataDate: bigger.dataDate });
   t.equal(updated.rows, grid.values.length);
   t.ok(updated.rows > block.rows);
   const femaleRow = grid.values.findIndex((v) => v[0] === 2);
@@ -98,10 +98,10 @@ t.test('refresh re-runs the remembered query, grows into free cells, and stops r
   wb.set('Foglio1', `A${updated.rows + 1}`, 'non toccare');
   const before = wb.values('Foglio1', `A1:C${updated.rows + 1}`);
   const evenBigger = toGrid(await query({ measures: ['beneficiari'], rows: ['fascia_eta'] }));
-  await t.rejects(refreshBlock(wb.context(), updated, evenBigger, ''), { name: 'CollisionError', range: `A${updated.rows + 1}:C${evenBigger.values.length}` });
+  await t.rejects(refreshBlock(wb.context(), updated, evenBigger, { dataDate: '' }), { name: 'CollisionError', range: `A${updated.rows + 1}:C${evenBigger.values.length}` });
   t.same(wb.values('Foglio1', `A1:C${updated.rows + 1}`), before, 'nothing changed');
   // Shrinking clears the cells it no longer uses.
-  const { block: shrunk } = await refreshBlock(wb.context(), updated, toGrid(first), first.dataDate);
+  const { block: shrunk } = await refreshBlock(wb.context(), updated, toGrid(first), { dataDate: first.dataDate });
   t.equal(wb.value('Foglio1', `A${shrunk.rows + 1}`), '', 'stale row cleared');
   t.equal(wb.value('Foglio1', `A${updated.rows + 1}`), 'non toccare', 'the note is still there');
 });
@@ -134,4 +134,21 @@ t.test('the fake is strict like Excel: reading before load/sync fails', async (t
   await ctx.sync();
   t.equal(range.address, 'Foglio1!A1');
   t.throws(() => { ctx.workbook.worksheets.getItem('Foglio1').getRange('A1:B1').values = [[1]]; }, /InvalidArgument/);
+});
+
+t.test('a refresh says the data changed by data version (a new load), else by date', async (t) => {
+  const { dataChanged } = await import('../addin/src/excel.ts');
+  t.equal(dataChanged({ dataDate: '2026-01-01', dataVersion: 'A' }, { dataDate: '2026-01-01', dataVersion: 'B' }), true, 'a new load, same day');
+  t.equal(dataChanged({ dataDate: '2026-01-01', dataVersion: 'A' }, { dataDate: '2026-02-01', dataVersion: 'A' }), false, 'same load');
+  t.equal(dataChanged({ dataDate: '2026-01-01' }, { dataDate: '2026-02-01', dataVersion: 'A' }), true, 'a block from before versions: by date');
+  t.equal(dataChanged({ dataDate: '2026-01-01' }, { dataDate: '2026-01-01' }), false);
+  const wb = new FakeWorkbook();
+  const result = await query({ measures: ['beneficiari'], rows: ['genere'] });
+  const block = await insertBlock(wb.context(), { kind: 'pivot', grid: toGrid(result), cube: 'prestazioni', query: { measures: ['beneficiari'], rows: ['genere'] }, lang: 'it', dataDate: result.dataDate, dataVersion: 'L1' });
+  t.equal(block.dataVersion, 'L1', 'the block keeps the version it was inserted with');
+  const same = await refreshBlock(wb.context(), block, toGrid(result), { dataDate: result.dataDate, dataVersion: 'L1' });
+  t.equal(same.dataChanged, false);
+  const next = await refreshBlock(wb.context(), same.block, toGrid(result), { dataDate: result.dataDate, dataVersion: 'L2' });
+  t.same([next.dataChanged, next.block.dataVersion], [true, 'L2']);
+  t.equal(JSON.parse(wb.settings.get('pas.blocks') as string)[0].dataVersion, 'L2', 'saved in the workbook');
 });

@@ -19,6 +19,8 @@ export interface Block {
   report?: { name: string; territorio?: string; filtri: Record<string, (string | number)[]> };
   lang: 'it' | 'en';
   dataDate: string;
+  /** Data version of the answer (id of the last load of its source), when the server gives one. */
+  dataVersion?: string;
   insertedAt: string;
 }
 

@@ -95,6 +95,7 @@ export interface InsertRequest {
   pon?: Block['pon'];
   lang: Block['lang'];
   dataDate: string;
+  dataVersion?: string;
   /** Write into this new sheet instead of at the selection. */
   newSheet?: string;
   /** Turn the written range into an Excel table (flat results). */
@@ -146,6 +147,7 @@ export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = ne
     report: req.report,
     lang: req.lang,
     dataDate: req.dataDate,
+    ...(req.dataVersion ? { dataVersion: req.dataVersion } : {}),
     insertedAt: now.toISOString(),
   };
   saveBlocks(ctx, [...blocks, block]);
@@ -163,7 +165,18 @@ export async function selectedBlock(ctx: ContextLike): Promise<Block | undefined
  * Rewrites a block with a fresh grid. If it grew, the newly covered cells must
  * be empty: otherwise nothing is written and a CollisionError names them.
  */
-export async function refreshBlock(ctx: ContextLike, block: Block, grid: InsertRequest['grid'], dataDate: string): Promise<{ block: Block; dataChanged: boolean }> {
+/** What a fresh answer says about its data: the "as of" date and, when the server gives it, the data version. */
+export interface DataStamp {
+  dataDate: string;
+  dataVersion?: string;
+}
+
+/** Whether the data behind a block changed: by data version when both answers have one (a new load), else by date. */
+export function dataChanged(before: DataStamp, after: DataStamp): boolean {
+  return before.dataVersion && after.dataVersion ? before.dataVersion !== after.dataVersion : before.dataDate !== after.dataDate;
+}
+
+export async function refreshBlock(ctx: ContextLike, block: Block, grid: InsertRequest['grid'], stamp: DataStamp): Promise<{ block: Block; dataChanged: boolean }> {
   const sheet = ctx.workbook.worksheets.getItem(block.sheet);
   const rows = grid.values.length;
   const blocks = await readBlocks(ctx);
@@ -175,8 +188,8 @@ export async function refreshBlock(ctx: ContextLike, block: Block, grid: InsertR
   // The old rectangle is cleared (a smaller answer leaves no stale cells), then the new one painted.
   sheet.getRange(rangeName(top, block.rows, block.columns)).clear();
   paint(sheet, block.anchor, grid);
-  const updated: Block = { ...block, rows, columns: grid.width, dataDate };
+  const updated: Block = { ...block, rows, columns: grid.width, dataDate: stamp.dataDate, ...(stamp.dataVersion ? { dataVersion: stamp.dataVersion } : {}) };
   saveBlocks(ctx, blocks.map((b) => (b.id === block.id ? updated : b)));
   await ctx.sync();
-  return { block: updated, dataChanged: dataDate !== block.dataDate };
+  return { block: updated, dataChanged: dataChanged(block, stamp) };
 }

@@ -8,7 +8,7 @@ import { labelText } from '../../server/query/crosstab.ts';
 import type { QueryResult } from '../../server/query/result.ts';
 import { Api, ApiError, describeToken, type CubeDescription, type PonScheda, type ReportListing } from './api.ts';
 import type { Block } from './blocks.ts';
-import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, type ContextLike } from './excel.ts';
+import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, type ContextLike, type InsertRequest } from './excel.ts';
 import { t, type Lang } from './i18n.ts';
 import { emptyState, toggleAxis, toSpec, type BuilderState } from './query-builder.ts';
 import { ponGrid } from './pon-grid.ts';
@@ -227,23 +227,26 @@ async function runQuery(): Promise<QueryResult> {
 }
 
 function blockRequestFor(result: QueryResult, spec = toSpec(state!)) {
-  return { kind: 'pivot' as const, grid: toGrid(result, lang), cube: cube!.name, query: spec, lang, dataDate: result.dataDate };
+  return { kind: 'pivot' as const, grid: toGrid(result, lang), cube: cube!.name, query: spec, lang, dataDate: result.dataDate, dataVersion: result.dataVersion };
 }
 
 async function refresh(blocks: Block[]) {
-  let changed = false;
+  let changed: { from: string; to: string } | undefined;
   for (const [i, block] of blocks.entries()) {
     status(`${t(lang, 'working')} ${i + 1}/${blocks.length}`, 'busy');
-    const fresh =
+    const fresh: { grid: InsertRequest['grid']; dataDate: string; dataVersion?: string } | undefined =
       block.kind === 'pon' ? ponGrid(await api!.ponScheda(block.pon!), block.lang)
-      : block.kind === 'report' ? await api!.report(block.report!.name, block.report!).then((r) => ({ grid: reportGrid(r, block.lang).grid, dataDate: r.dataDate }))
+      : block.kind === 'report' ? await api!.report(block.report!.name, block.report!).then((r) => ({ grid: reportGrid(r, block.lang).grid, dataDate: r.dataDate, dataVersion: r.dataVersion }))
       : undefined;
     const result = fresh ? undefined : await api!.query(block.cube!, block.query!);
     const grid = fresh?.grid ?? (block.kind === 'table' ? flatGrid(result!, block.lang) : toGrid(result!, block.lang));
-    const out = await withExcel((ctx) => refreshBlock(ctx, block, grid, fresh?.dataDate ?? result!.dataDate));
-    changed ||= out.dataChanged;
+    const stamp = fresh ? { dataDate: fresh.dataDate, dataVersion: fresh.dataVersion } : { dataDate: result!.dataDate, dataVersion: result!.dataVersion };
+    const out = await withExcel((ctx) => refreshBlock(ctx, block, grid, stamp));
+    // Tell which data: the versions (load ids) when the server gives them, else the dates.
+    if (out.dataChanged && !changed)
+      changed = block.dataVersion && stamp.dataVersion ? { from: block.dataVersion, to: stamp.dataVersion } : { from: block.dataDate.slice(0, 10), to: stamp.dataDate.slice(0, 10) };
   }
-  status(t(lang, 'refreshed', { n: blocks.length }) + (changed ? ` ${t(lang, 'dataChanged', { from: blocks[0].dataDate.slice(0, 10), to: new Date().toISOString().slice(0, 10) })}` : ''));
+  status(t(lang, 'refreshed', { n: blocks.length }) + (changed ? ` ${t(lang, 'dataChanged', changed)}` : ''));
 }
 
 function flatGrid(result: QueryResult, l: Lang) {
@@ -290,7 +293,7 @@ function wire() {
     void guarded(async () => {
       const result = await runQuery();
       const flat = toFlatTable(result, lang);
-      const block = await withExcel((ctx) => insertBlock(ctx, { kind: 'table', grid: flatGrid(result, lang), cube: cube!.name, query: toSpec(state!), lang, dataDate: result.dataDate, asTable: true }));
+      const block = await withExcel((ctx) => insertBlock(ctx, { kind: 'table', grid: flatGrid(result, lang), cube: cube!.name, query: toSpec(state!), lang, dataDate: result.dataDate, dataVersion: result.dataVersion, asTable: true }));
       status(t(lang, 'inserted', { address: `${block.sheet}!${block.anchor}` }) + (flat.nonAdditive.length ? ` ${t(lang, 'nonAdditive', { measures: flat.nonAdditive.join(', ') })}` : ''));
     }),
   );
@@ -311,7 +314,7 @@ function wire() {
       const result = await api!.report(name, body);
       const { grid, charts } = reportGrid(result, lang);
       const block = await withExcel((ctx) =>
-        insertBlock(ctx, { kind: 'report', grid, charts, report: { name, ...body }, lang, dataDate: result.dataDate, newSheet: labelText(result.label, lang).slice(0, 24) }),
+        insertBlock(ctx, { kind: 'report', grid, charts, report: { name, ...body }, lang, dataDate: result.dataDate, dataVersion: result.dataVersion, newSheet: labelText(result.label, lang).slice(0, 24) }),
       );
       status(t(lang, 'inserted', { address: `${block.sheet}!${block.anchor}` }));
     }),
