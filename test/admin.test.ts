@@ -142,9 +142,34 @@ t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with rea
   const still = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: nat, payload: { measures: ['ore'] } });
   t.same([still.json().rows[0].ore, still.json().dataVersion], [13.5, load.id], 'the refused load changed nothing');
 
+  // An upload cut off halfway (the client goes away): nothing changes, nothing is left behind.
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as { port: number }).port;
+  const { request } = await import('node:http');
+  await new Promise<void>((resolve) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/admin/loads?table=sad_test&separator=%3B', headers: { ...admin, 'content-type': 'text/csv', 'content-length': '100000' } });
+    req.on('error', () => resolve());
+    req.write('anno;utente_id;comune;eta;genere;ore\n2024;1;058091;80;1;3\n2024;2;0580');
+    setTimeout(() => {
+      req.destroy();
+      resolve();
+    }, 300);
+  });
+  let cut: { status: string } | undefined;
+  for (let i = 0; i < 200 && cut?.status !== 'failed'; i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    [cut] = (await app.inject({ method: 'GET', url: '/v1/admin/loads?table=sad_test&limit=1', headers: admin })).json().loads;
+  }
+  t.equal(cut?.status, 'failed', 'the cut upload is journaled as failed');
+  const after = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: nat, payload: { measures: ['ore'] } });
+  t.same([after.json().rows[0].ore, after.json().dataVersion], [13.5, load.id], 'and changed nothing');
+  t.same(await engine.query(`SELECT name FROM system.tables WHERE database = 'pas' AND name LIKE '\\_%'`), [], 'no staging table left');
+
+  const check = await post(csv(['2024;1;058091;80;1;3']), 'separator=%3B&check=true');
+  t.same([check.statusCode, check.json().status], [200, 'checked'], 'check=true validates and loads nothing');
   const journal = (await app.inject({ method: 'GET', url: '/v1/admin/loads?table=sad_test', headers: admin })).json().loads;
-  t.same(journal.map((l: { status: string }) => l.status), ['rejected', 'succeeded']);
-  const one = (await app.inject({ method: 'GET', url: `/v1/admin/loads/${journal[0].id}`, headers: admin })).json();
+  t.same(journal.map((l: { status: string }) => l.status), ['checked', 'failed', 'rejected', 'succeeded']);
+  const one = (await app.inject({ method: 'GET', url: `/v1/admin/loads/${journal[2].id}`, headers: admin })).json();
   t.equal(one.rejects.totals.length, 2);
   t.equal((await app.inject({ method: 'GET', url: '/v1/admin/loads/nope', headers: admin })).statusCode, 404);
 

@@ -88,6 +88,15 @@ t.test('bad rows, all or nothing (default): nothing changes, every reason report
   t.same(await engine.query(`SELECT name FROM system.tables WHERE database = 'pas' AND name LIKE '\\_%'`), [], 'no staging table left');
 });
 
+t.test('--check validates the whole file and changes nothing', async (t) => {
+  const before = await digest();
+  const good = await load({ ...csv([HEADER, `2024,7,${a.comune},81,2,1,,`]), checkOnly: true });
+  t.same([good.status, good.rowsRead, good.rowsAccepted, good.batches], ['checked', 1, 1, []]);
+  const bad = await load({ ...csv(BAD_2024), checkOnly: true });
+  t.same([bad.status, bad.rowsRejected], ['rejected', 3], 'a check of a bad file reports its rejects');
+  t.same(await digest(), before);
+});
+
 t.test('bad rows with --max-rejects 3: the valid rows replace batch 2024', async (t) => {
   const tooFew = await load({ ...csv(BAD_2024), maxRejects: 2 });
   t.equal(tooFew.status, 'rejected', '3 rejects > 2 allowed');
@@ -140,7 +149,7 @@ t.test('a file without a required column is refused before any row is checked', 
 t.test('the journal keeps every load with its final state, newest first', async (t) => {
   const loads = await listLoads(engine, { table: 'sad_test' });
   t.ok(loads.length >= 10);
-  t.same(new Set(loads.map((l) => l.status)), new Set(['succeeded', 'rejected']));
+  t.same(new Set(loads.map((l) => l.status)), new Set(['succeeded', 'rejected', 'checked']));
   t.ok(loads.every((l, i) => i === 0 || l.startedAt <= loads[i - 1].startedAt));
   t.ok(loads.every((l) => l.finishedAt && l.finishedAt >= l.startedAt));
 });

@@ -17,7 +17,8 @@ import { runLoad, type LoadProgress } from '../load/run.ts';
 import { fail, parseOrExit } from './args.ts';
 import { cliConfig, modelOrExit, openCliEngine } from './open-engine.ts';
 
-const usage = `uso: npm run load -- --table <tabella> --file <file> [--format csv|ndjson|parquet] [--separator ";"] [--encoding utf-8|latin1] [--max-rejects N] [--dir cubes]
+const usage = `uso: npm run load -- --table <tabella> --file <file> [--format csv|ndjson|parquet] [--separator ";"] [--encoding utf-8|latin1] [--max-rejects N] [--dir cubes] [--check]
+  --check   valida tutto il file e riporta gli scarti senza caricare nulla
      npm run load -- ... --server http://127.0.0.1:3000 --token <token admin>   (server avviato)`;
 const { values } = parseOrExit(usage, {
   table: { type: 'string' },
@@ -29,6 +30,7 @@ const { values } = parseOrExit(usage, {
   dir: { type: 'string', default: 'cubes' },
   server: { type: 'string' },
   token: { type: 'string' },
+  check: { type: 'boolean', default: false },
 });
 if (!values.table) fail(usage, '--table mancante');
 if (!values.file) fail(usage, '--file mancante');
@@ -62,8 +64,8 @@ function showProgress(p: Pick<LoadProgress, 'rowsRead' | 'rowsRejected' | 'fract
 
 function report(r: LoadRecord): void {
   if (process.stderr.isTTY) process.stderr.write('\n');
-  const out = r.status === 'succeeded' ? console.log : console.error;
-  out(`caricamento ${r.id}: ${r.status === 'succeeded' ? 'riuscito' : r.status === 'rejected' ? 'RIFIUTATO' : r.status}`);
+  const out = r.status === 'succeeded' || r.status === 'checked' ? console.log : console.error;
+  out(`caricamento ${r.id}: ${r.status === 'succeeded' ? 'riuscito' : r.status === 'checked' ? 'verificato, si può caricare (nulla caricato)' : r.status === 'rejected' ? 'RIFIUTATO' : r.status}`);
   out(`  tabella ${r.table}, file ${r.fileName} (${r.format}, sha256 ${r.checksum})`);
   // A refused load keeps nothing: its valid rows are "valide", not "accettate".
   out(`  righe lette ${fmt(r.rowsRead)}, ${r.status === 'succeeded' ? 'accettate' : 'valide'} ${fmt(r.rowsAccepted)}, scartate ${fmt(r.rowsRejected)} (ammesse ${fmt(r.maxRejects)})`);
@@ -74,12 +76,12 @@ function report(r: LoadRecord): void {
   if (r.rejects.first.length > 20) out(`  … (${r.rejects.first.length} righe scartate nel dettaglio del giornale: GET /v1/admin/loads/${r.id})`);
   for (const t of r.rejects.totals) out(`  totale: ${fmt(t.rows)} righe — ${t.column ? `${t.column}: ` : ''}${t.reason}`);
   if (r.error) out(`  ${r.error}`);
-  process.exitCode = r.status === 'succeeded' ? 0 : 1;
+  process.exitCode = r.status === 'succeeded' || r.status === 'checked' ? 0 : 1;
 }
 
 if (values.server) {
   if (!values.token) fail(usage, '--server richiede --token (un token del ruolo admin: npm run token -- --profile admin)');
-  const params = new URLSearchParams({ table: values.table, format, separator, encoding, max_rejects: String(maxRejects), file_name: basename(file) });
+  const params = new URLSearchParams({ table: values.table, format, separator, encoding, max_rejects: String(maxRejects), file_name: basename(file), check: String(values.check) });
   let sent = 0;
   const started = performance.now();
   const counter = new Transform({
@@ -122,6 +124,7 @@ if (values.server) {
       separator,
       encoding,
       maxRejects,
+      checkOnly: values.check,
       onProgress: (p) => showProgress(p, p.phase === 'committing'),
     });
     report(record);

@@ -2,7 +2,7 @@
 import type { Engine } from '../engine/client.ts';
 import type { Rejection } from './validate.ts';
 
-export type LoadStatus = 'running' | 'committing' | 'succeeded' | 'rejected' | 'failed' | 'interrupted';
+export type LoadStatus = 'running' | 'committing' | 'succeeded' | 'checked' | 'rejected' | 'failed' | 'interrupted';
 
 export interface RejectSummary {
   /** The first rejected rows, in file order. */

@@ -33,6 +33,8 @@ export interface LoadInput {
   maxRejects?: number;
   /** Rejected rows reported in full (default 100). */
   reportRejects?: number;
+  /** Validate the whole file and report, but change nothing (status `checked`). */
+  checkOnly?: boolean;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -172,6 +174,7 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
     if (record.rowsRejected > maxRejects)
       return await rejectWith(`${record.rowsRejected} righe scartate, ${maxRejects === 0 ? 'nessuna ammessa (tutto o niente)' : `al massimo ${maxRejects} ammesse`}: nessuna riga caricata`);
     if (record.rowsAccepted === 0) return await rejectWith('nessuna riga valida nel file: nessuna riga caricata');
+    if (input.checkOnly) return await finish('checked', 'solo verifica (--check): il file si può caricare, nessuna riga caricata');
 
     progress('committing');
     await commit(engine, table, staging, shadow, record);

@@ -42,7 +42,7 @@ export const LoadRecordSchema = z.object({
   fileName: z.string(),
   format: z.string(),
   checksum: z.string().describe('SHA-256 of the file'),
-  status: z.enum(['running', 'committing', 'succeeded', 'rejected', 'failed', 'interrupted']),
+  status: z.enum(['running', 'committing', 'succeeded', 'checked', 'rejected', 'failed', 'interrupted']),
   rowsRead: z.number(),
   rowsAccepted: z.number().describe('rows that passed validation (loaded only when the load succeeded)'),
   rowsRejected: z.number(),
@@ -67,6 +67,7 @@ const LoadQuery = z.object({
   encoding: z.enum(ENCODINGS as ['utf-8', 'latin1']).default('utf-8').describe('CSV/NDJSON text encoding'),
   max_rejects: z.coerce.number().int().min(0).default(0).describe('rejected rows tolerated; default 0: all or nothing'),
   file_name: z.string().max(200).optional().describe('name of the file, kept in the journal'),
+  check: z.enum(['true', 'false']).default('false').describe('true: validate the whole file and report, load nothing (status checked)'),
 });
 
 const publicRecord = ({ shadowUuid: _, ...r }: LoadRecord) => r;
@@ -84,7 +85,7 @@ export const loadRoutes: FastifyPluginAsyncZod<LoadRoutesOptions> = async (app, 
         'Corpo: il file (text/csv, application/x-ndjson o application/vnd.apache.parquet). Ogni riga è validata; con righe scartate oltre max_rejects nulla cambia (422 con i motivi). ' +
         'I dati diventano visibili in un solo passo; ricaricare lo stesso lotto lo sostituisce.',
       querystring: LoadQuery,
-      response: { 201: LoadRecordSchema },
+      response: { 200: LoadRecordSchema.describe('check=true: the file would load'), 201: LoadRecordSchema },
     },
     bodyLimit: Number.MAX_SAFE_INTEGER,
   }, async (request, reply) => {
@@ -114,13 +115,14 @@ export const loadRoutes: FastifyPluginAsyncZod<LoadRoutesOptions> = async (app, 
         separator: q.separator,
         encoding: q.encoding,
         maxRejects: q.max_rejects,
+        checkOnly: q.check === 'true',
         onProgress: (p) => running.set((id = p.id), p),
       });
       running.delete(id);
       if (record.status === 'succeeded') await opts.onDataChanged();
       if (record.status === 'rejected') throw new AppError('LOAD_REJECTED', `Caricamento ${record.id} rifiutato: ${record.error}`, { load: publicRecord(record) });
       request.log.info({ load: record.id, table: record.table, rows: record.rowsAccepted }, 'load succeeded');
-      return reply.code(201).send(publicRecord(record));
+      return reply.code(record.status === 'checked' ? 200 : 201).send(publicRecord(record));
     } finally {
       if (spooled) rmSync(spooled, { force: true });
     }
