@@ -33,7 +33,8 @@ export const TABLES = {
     ente_tipo LowCardinality(String), -- comune | ats | inps | altro
     sede_comune String,          -- ISTAT code of the comune of the legal seat
     sede_ats String,
-    sede_regione String
+    sede_regione String,
+    inps UInt8 DEFAULT ente_tipo = 'inps' -- 1 for INPS: looked up by loads of prestazioni
   `,
   /** Nomenclatore degli interventi e servizi sociali: the codes used by the demo data, with their category. */
   nomenclatore: `
@@ -214,4 +215,5 @@ export async function ensureSchema(engine: Engine): Promise<void> {
   for (const name of Object.keys(TABLES) as TableName[]) await engine.command(createTableSql(engine, name));
   // Data directories created before loads existed lack the version column.
   await engine.command(`ALTER TABLE ${engine.table('data_versions')} ADD COLUMN IF NOT EXISTS version String`);
+  await engine.command(`ALTER TABLE ${engine.table('enti')} ADD COLUMN IF NOT EXISTS inps UInt8 DEFAULT ente_tipo = 'inps'`);
 }
