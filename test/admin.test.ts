@@ -54,9 +54,13 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 t.test('the admin role and the data profiles are kept apart', async (t) => {
   const ok = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin });
   t.equal(ok.statusCode, 200);
+  const declared = (name: string, file: string, exists: boolean) => ({ name, file: relative(process.cwd(), join(cubes, file)), exists });
   t.same(ok.json().model.tables, [
-    { name: 'prestazioni', file: relative(process.cwd(), join(cubes, 'prestazioni.yaml')), exists: true },
-    { name: 'sad_test', file: relative(process.cwd(), join(cubes, 'sad_test.yaml')), exists: false },
+    declared('dsu', 'isee.yaml', true),
+    declared('prestazioni', 'prestazioni.yaml', true),
+    declared('sad_test', 'sad_test.yaml', false),
+    declared('sina', 'sina.yaml', true),
+    declared('sinba', 'sinba.yaml', true),
   ]);
   for (const [profile, scope] of [['nazionale'], ['regionale', regione], ['ats', ats], ['comunale', comune], ['ente', 'INPS']] as [Role, string?][]) {
     const res = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: await bearer(profile, scope) });
@@ -124,7 +128,7 @@ const post = (body: string | Buffer, params: string, contentType = 'text/csv') =
 t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with reasons, the journal, the data version in answers', async (t) => {
   const schema = await app.inject({ method: 'POST', url: '/v1/admin/schema', headers: admin });
   t.same(schema.json().steps.map((s: { action: string }) => s.action), ['create_table']);
-  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin })).json().model.tables[1].exists, true);
+  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin })).json().model.tables[2].exists, true);
   const nat = (await bearer('nazionale'));
 
   const latin1 = Buffer.from('anno;utente_id;comune;eta;genere;ore;note\n2024;1;058091;80;1;3,5;Caffè e città\n2024;2;058091;81;2;4;\n2024;3;058091;82;2;5;\n2024;4;015146;40;1;1;\n', 'latin1');
@@ -183,5 +187,5 @@ t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with rea
 
   const unknown = await app.inject({ method: 'POST', url: '/v1/admin/loads?table=nessuna', headers: { ...admin, 'content-type': 'text/csv' }, payload: 'a\n1\n' });
   t.same([unknown.statusCode, unknown.json().code], [400, 'INVALID_REQUEST']);
-  t.match(unknown.json().detail, /tabelle caricabili: prestazioni, sad_test/);
+  t.match(unknown.json().detail, /tabelle caricabili: dsu, prestazioni, sad_test, sina, sinba/);
 });

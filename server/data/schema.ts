@@ -195,9 +195,10 @@ const ENGINES: Record<keyof typeof TABLES, string> = {
   data_versions: 'ENGINE = MergeTree ORDER BY (source, loaded_at)',
   load_journal: 'ENGINE = MergeTree ORDER BY (id, updated_at)',
   pon_progetti: 'ENGINE = MergeTree ORDER BY ats',
-  sina: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno)',
-  sinba: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno_trasmissione)',
-  dsu: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, anno)',
+  // A year is the batch a load replaces (tables declared in cubes/sina.yaml, sinba.yaml, isee.yaml).
+  sina: 'ENGINE = MergeTree PARTITION BY anno ORDER BY (regione, ats, comune, anno)',
+  sinba: 'ENGINE = MergeTree PARTITION BY anno_trasmissione ORDER BY (regione, ats, comune, anno_trasmissione)',
+  dsu: 'ENGINE = MergeTree PARTITION BY anno ORDER BY (regione, ats, comune, anno)',
   pon_nuclei: 'ENGINE = MergeTree ORDER BY (ats, nucleo_id)',
   pon_componenti: 'ENGINE = MergeTree ORDER BY (ats, nucleo_id, componente_id)',
   pon_condizioni: 'ENGINE = MergeTree ORDER BY (ats, componente_id, dal)',
