@@ -67,7 +67,9 @@ t.test('a cube declared at regional level is refused to lower profiles, in queri
   for (const f of readdirSync('cubes').filter((f) => f.endsWith('.yaml'))) files[`cubes/${f}`] = readFileSync(`cubes/${f}`, 'utf8');
   files['cubes/programmazione.yaml'] = readFileSync('cubes/prestazioni.yaml', 'utf8')
     .replace('name: prestazioni', 'name: programmazione')
-    .replace('access:\n', 'access:\n  level: regionale\n');
+    .replace('access:\n', 'access:\n  level: regionale\n')
+    // Same table as prestazioni: declared once, in prestazioni.yaml.
+    .replace(/\ntables:\n[\s\S]*?\ndimensions:/, '\ndimensions:');
   const model = loadModel({ files });
   t.equal(model.cubes.get('programmazione')!.access.level, 'regionale');
   const directory = new Directory(
