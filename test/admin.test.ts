@@ -54,14 +54,11 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 t.test('the admin role and the data profiles are kept apart', async (t) => {
   const ok = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin });
   t.equal(ok.statusCode, 200);
-  const declared = (name: string, file: string, exists: boolean) => ({ name, file: relative(process.cwd(), join(cubes, file)), exists });
-  t.same(ok.json().model.tables, [
-    declared('dsu', 'isee.yaml', true),
-    declared('prestazioni', 'prestazioni.yaml', true),
-    declared('sad_test', 'sad_test.yaml', false),
-    declared('sina', 'sina.yaml', true),
-    declared('sinba', 'sinba.yaml', true),
-  ]);
+  // Ten declared tables (counted in the files): dsu, five pon_*, prestazioni, sad_test, sina, sinba; only sad_test is not created yet.
+  const tables = ok.json().model.tables as { name: string; file: string; exists: boolean }[];
+  t.same(tables.map((x) => x.name).sort(), ['dsu', 'pon_componenti', 'pon_condizioni', 'pon_nuclei', 'pon_progetti', 'pon_servizi', 'prestazioni', 'sad_test', 'sina', 'sinba']);
+  t.same(tables.filter((x) => !x.exists).map((x) => x.name), ['sad_test']);
+  t.equal(tables.find((x) => x.name === 'sad_test')!.file, relative(process.cwd(), join(cubes, 'sad_test.yaml')));
   for (const [profile, scope] of [['nazionale'], ['regionale', regione], ['ats', ats], ['comunale', comune], ['ente', 'INPS']] as [Role, string?][]) {
     const res = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: await bearer(profile, scope) });
     t.equal(res.statusCode, 403, `${profile} may not administer`);
@@ -128,7 +125,7 @@ const post = (body: string | Buffer, params: string, contentType = 'text/csv') =
 t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with reasons, the journal, the data version in answers', async (t) => {
   const schema = await app.inject({ method: 'POST', url: '/v1/admin/schema', headers: admin });
   t.same(schema.json().steps.map((s: { action: string }) => s.action), ['create_table']);
-  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin })).json().model.tables[2].exists, true);
+  t.equal((await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin })).json().model.tables.find((x: { name: string }) => x.name === 'sad_test').exists, true);
   const nat = (await bearer('nazionale'));
 
   const latin1 = Buffer.from('anno;utente_id;comune;eta;genere;ore;note\n2024;1;058091;80;1;3,5;Caffè e città\n2024;2;058091;81;2;4;\n2024;3;058091;82;2;5;\n2024;4;015146;40;1;1;\n', 'latin1');
@@ -187,5 +184,18 @@ t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with rea
 
   const unknown = await app.inject({ method: 'POST', url: '/v1/admin/loads?table=nessuna', headers: { ...admin, 'content-type': 'text/csv' }, payload: 'a\n1\n' });
   t.same([unknown.statusCode, unknown.json().code], [400, 'INVALID_REQUEST']);
-  t.match(unknown.json().detail, /tabelle caricabili: dsu, prestazioni, sad_test, sina, sinba/);
+  t.match(unknown.json().detail, /tabelle caricabili: dsu, pon_progetti, pon_nuclei, pon_componenti, pon_condizioni, pon_servizi, prestazioni, sad_test, sina, sinba/);
 });
+
+t.test('a PON extract loaded over HTTP becomes the data version of the PON sheet', async (t) => {
+  const path = join(dir, 'pon_progetti.csv');
+  await engine.command(`INSERT INTO FUNCTION file({path:String}, 'CSVWithNames') SELECT * FROM ${engine.table('pon_progetti')} SETTINGS engine_file_truncate_on_insert = 1`, { path });
+  const before = (await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table('pon_progetti')}`))[0].n;
+  const load = await app.inject({ method: 'POST', url: '/v1/admin/loads?table=pon_progetti&file_name=pon_progetti.csv', headers: { ...admin, 'content-type': 'text/csv' }, payload: readFileSync(path) });
+  t.same([load.statusCode, load.json().rowsAccepted], [201, Number(before)], 'the whole table replaced by the extract');
+  const [{ ats: ponAts }] = await engine.query<{ ats: string }>(`SELECT ats FROM ${engine.table('pon_nuclei')} GROUP BY ats ORDER BY count() DESC LIMIT 1`);
+  const sheet = await app.inject({ method: 'POST', url: '/v1/pon/avviso3/scheda', headers: national, payload: { ats: ponAts, fine_periodo: '2019-12-31' } });
+  t.equal(sheet.statusCode, 200, sheet.body.slice(0, 200));
+  t.same([sheet.json().dataVersion, sheet.headers['x-data-version']], [load.json().id, load.json().id]);
+});
+

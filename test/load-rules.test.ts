@@ -42,6 +42,15 @@ t.test('every broken rule gives its column and reason', async (t) => {
   t.same(missing.ok ? [] : missing.errors.map((e) => [e.column, e.reason]), [['utente_id', 'valore obbligatorio mancante']]);
 });
 
+t.test('an empty field of a required free-text column is the empty string; of a coded column, a missing value', async (t) => {
+  const free = compileValidator(
+    { name: 'x', file: 'x.yaml', orderBy: ['testo'], batch: [], columns: [{ name: 'testo', type: 'String', required: true }, { name: 'codice', type: 'String', required: true, values: ['a'] }] },
+    { codes: new Map(), lookups: new Map() },
+  );
+  t.same(free.check({ testo: '', codice: 'a' }), { ok: true, values: ['', 'a'] });
+  t.same(free.check({ testo: '\\N', codice: '' }), { ok: false, errors: [{ column: 'testo', reason: 'valore obbligatorio mancante' }, { column: 'codice', reason: 'valore obbligatorio mancante' }] });
+});
+
 t.test('a file without a required column is refused once, by name; undeclared columns are reported as ignored', async (t) => {
   t.same(validator.checkHeader(['anno', 'utente_id', 'comune', 'eta', 'ore', 'extra']), ['colonna obbligatoria assente nel file: genere']);
   t.same(validator.ignoredColumns(['anno', 'ats', 'extra']), ['ats', 'extra'], 'a lookup column in the file is ignored: it is always recomputed');

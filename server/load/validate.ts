@@ -144,6 +144,8 @@ interface CompiledColumn {
   column: TableColumn;
   parse: Parse;
   allowed?: (value: unknown) => string | undefined;
+  /** A required free-text column (String without codes or values): an empty field is the empty string, not a missing value. */
+  emptyIsText: boolean;
 }
 
 export interface Validator {
@@ -175,7 +177,8 @@ export function compileValidator(table: TableDef, refs: ReferenceData): Validato
       const set = new Set(column.values.map(String));
       allowed = (v) => (set.has(String(v)) ? undefined : `valore non ammesso (ammessi: ${column.values!.join(', ')})`);
     }
-    read.push({ column, parse: parserFor(column.type), allowed, at: position.get(column.name)! });
+    const emptyIsText = column.required && !allowed && (column.type === 'String' || column.type === 'LowCardinality(String)');
+    read.push({ column, parse: parserFor(column.type), allowed, emptyIsText, at: position.get(column.name)! });
   }
   const fromFile = read.map((c) => c.column.name);
 
@@ -184,8 +187,12 @@ export function compileValidator(table: TableDef, refs: ReferenceData): Validato
     const values: unknown[] = new Array(table.columns.length);
     let errors: Omit<Rejection, 'line'>[] | undefined;
     for (let i = 0; i < read.length; i++) {
-      const { column, parse, allowed, at } = read[i];
+      const { column, parse, allowed, emptyIsText, at } = read[i];
       const raw = raws[i];
+      if (emptyIsText && typeof raw === 'string' && raw.trim() === '') {
+        values[at] = '';
+        continue;
+      }
       if (isMissing(raw)) {
         if (column.required) (errors ??= []).push({ column: column.name, reason: 'valore obbligatorio mancante' });
         else values[at] = null;

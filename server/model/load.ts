@@ -63,7 +63,7 @@ export function loadModel(source: ModelSource): Model {
 
   const tables = new Map<string, TableDef>();
   for (const { file, value } of parsed) {
-    if (value.kind !== 'cube') continue;
+    if (value.kind === 'dimensions') continue;
     for (const [name, def] of Object.entries(value.tables ?? {})) {
       if (tables.has(name)) issues.push(issueAt(file, ['tables', name], `table "${name}" is declared twice (also in ${tables.get(name)!.file})`));
       else tables.set(name, resolveTable(name, def, file, issues));

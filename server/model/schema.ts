@@ -166,7 +166,13 @@ export const SharedDimensionsFileSchema = z.strictObject({
   dimensions: z.record(identifier, DimensionSchema),
 });
 
-export const ModelFileSchema = z.discriminatedUnion('kind', [CubeFileSchema, SharedDimensionsFileSchema]);
+export const TablesFileSchema = z.strictObject({
+  kind: z.literal('tables'),
+  description: z.string().optional(),
+  tables: z.record(columnName, TableSchema).describe('source tables no cube reads directly (e.g. the PON microdata): npm run schema creates them, npm run load fills them'),
+});
+
+export const ModelFileSchema = z.discriminatedUnion('kind', [CubeFileSchema, SharedDimensionsFileSchema, TablesFileSchema]);
 
 export type CubeFile = z.infer<typeof CubeFileSchema>;
 export type DimensionFile = z.infer<typeof DimensionSchema>;

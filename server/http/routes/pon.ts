@@ -62,8 +62,10 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
     request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: 'pon_avviso3_scheda', ats, filters: request.body, cells: cellsOf(scheda).size + 2, suppressed: 0 } }, 'audit');
     const status = await ctx.dataStatus();
     const demo = status.demo;
-    const dataVersion = status.versions.pon ?? '';
-    reply.header('X-Data-Date', status.sources.pon ?? '').header('X-Data-Version', dataVersion);
+    // The PON data are five tables: generated together ('pon') or loaded one by one ('pon_nuclei', ...); the latest load speaks for them.
+    const latest = Object.keys(status.sources).filter((s) => s === 'pon' || s.startsWith('pon_')).sort((a, b) => status.sources[b].localeCompare(status.sources[a]))[0];
+    const dataVersion = latest ? status.versions[latest] : '';
+    reply.header('X-Data-Date', latest ? status.sources[latest] : '').header('X-Data-Version', dataVersion);
     if (request.query.format === 'xlsx') {
       const name = ctx.directory.find('ats', ats)?.name ?? ats;
       return reply.type(MEDIA_TYPES.xlsx).header('Content-Disposition', `attachment; filename="scheda-pon-${ats}-${scheda.fine_periodo}.xlsx"`).send(await schedaXlsx(scheda, name, demo));
