@@ -123,6 +123,9 @@ const post = (body: string | Buffer, params: string, contentType = 'text/csv') =
   app.inject({ method: 'POST', url: `/v1/admin/loads?table=sad_test&${params}`, headers: { ...admin, 'content-type': contentType }, payload: body });
 
 t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with reasons, the journal, the data version in answers', async (t) => {
+  const early = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: national, payload: { measures: ['utenti'] } });
+  t.same([early.statusCode, early.json().code], [409, 'TABLE_NOT_READY'], 'a cube whose table is not created yet says what to do');
+  t.match(early.json().detail, /npm run schema/);
   const schema = await app.inject({ method: 'POST', url: '/v1/admin/schema', headers: admin });
   t.same(schema.json().steps.map((s: { action: string }) => s.action), ['create_table']);
   t.equal((await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin })).json().model.tables.find((x: { name: string }) => x.name === 'sad_test').exists, true);

@@ -115,7 +115,11 @@ async function execute(engine: Engine, plan: AggregatePlan): Promise<RawRow[]> {
   try {
     return await engine.query<RawRow>(compiled.sql, compiled.params);
   } catch (err) {
-    throw new AppError('ENGINE_ERROR', `Il motore di calcolo non ha potuto eseguire la query: ${(err as Error).message.split('\n')[0]}`);
+    const message = (err as Error).message.split('\n')[0];
+    // A cube added to cubes/ before its table was created (hot reload): say what to do, not the engine's words.
+    if (/UNKNOWN_TABLE|Unknown table expression identifier/.test(message) || (err as { clickhouseCode?: number }).clickhouseCode === 60)
+      throw new AppError('TABLE_NOT_READY', `Il cubo ${plan.cube} non ha ancora la sua tabella (${plan.table}): l'amministratore deve eseguire npm run schema (o POST /v1/admin/schema) e caricare i dati.`);
+    throw new AppError('ENGINE_ERROR', `Il motore di calcolo non ha potuto eseguire la query: ${message}`);
   }
 }
 
