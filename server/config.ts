@@ -11,6 +11,7 @@ const Env = z.object({
   CLICKHOUSE_DATABASE: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a database name of letters, digits and _').default('pas'),
   DEMO_ROWS: z.coerce.number().int().min(1000).max(1_000_000_000).default(2_000_000),
   DEMO_SEED: z.coerce.number().int().min(0).default(1),
+  DEMO_DATA: z.enum(['true', 'false']).default('true'),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
 });
@@ -25,6 +26,8 @@ export interface Config {
   database: string;
   demoRows: number;
   seed: number;
+  /** false: reference data only (territory, providers, codes, population estimate); real data arrive with npm run load. */
+  demoData: boolean;
   /** PEM files: when both are set the server speaks HTTPS. */
   tls?: { certFile: string; keyFile: string };
 }
@@ -46,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     clickhousePassword: e.CLICKHOUSE_PASSWORD,
     database: e.CLICKHOUSE_DATABASE,
     demoRows: e.DEMO_ROWS,
+    demoData: e.DEMO_DATA === 'true',
     seed: e.DEMO_SEED,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
   };

@@ -15,6 +15,6 @@ export async function createQueryContext(engine: Engine, model: Model, opts: { n
     directory: await Directory.load(engine),
     labels: createLabelCache(engine),
     nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure ?? false,
-    dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources, versions: i.versions }))),
+    dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources, versions: i.versions, generated: Object.fromEntries(Object.entries(i.details).map(([s, d]) => [s, d.generated])) }))),
   };
 }

@@ -41,7 +41,7 @@ const engine = await openEngine({
   dataDir: config.dataDir,
 });
 log(`[motore] ${engine.transport === 'embedded' ? `ClickHouse integrato (chDB), dati in ${resolve(config.dataDir)}` : `server ClickHouse ${config.clickhouseUrl}`}`);
-await prepareData(engine, { demoRows: config.demoRows, seed: config.seed, log });
+await prepareData(engine, { demoRows: config.demoRows, seed: config.seed, demo: config.demoData, log });
 const recovered = await recoverLoads(engine);
 if (recovered.interrupted.length || recovered.completed.length || recovered.droppedTables.length)
   log(`[carico] caricamenti interrotti dall'arresto precedente: ${recovered.interrupted.join(', ') || 'nessuno'}; completati: ${recovered.completed.join(', ') || 'nessuno'}; tabelle di appoggio eliminate: ${recovered.droppedTables.length}`);

@@ -70,6 +70,7 @@ function report(r: LoadRecord): void {
   // A refused load keeps nothing: its valid rows are "valide", not "accettate".
   out(`  righe lette ${fmt(r.rowsRead)}, ${r.status === 'succeeded' ? 'accettate' : 'valide'} ${fmt(r.rowsAccepted)}, scartate ${fmt(r.rowsRejected)} (ammesse ${fmt(r.maxRejects)})`);
   if (r.batches.length) out(`  lotti sostituiti: ${r.batches.join(', ')}`);
+  if (r.replacedDemo) out('  la tabella conteneva dati dimostrativi generati: sono stati sostituiti tutti, non solo i lotti del file');
   if (r.rejects.ignoredColumns.length) out(`  colonne ignorate (non dichiarate): ${r.rejects.ignoredColumns.join(', ')}`);
   for (const p of r.rejects.file) out(`  ${p}`);
   for (const e of r.rejects.first.slice(0, 20)) out(`  riga ${e.line}${e.column ? `, colonna ${e.column}` : ''}: ${e.reason}${e.value !== undefined ? ` (valore "${e.value}")` : ''}`);

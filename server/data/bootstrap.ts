@@ -17,6 +17,8 @@ export interface PrepareOptions {
   /** Target number of generated benefit records (when `prestazioni` is empty). */
   demoRows: number;
   seed: number;
+  /** Generate the demo data (default true); false: reference data only. */
+  demo?: boolean;
   /** Receives one progress line per step. */
   log: (line: string) => void;
 }
@@ -95,6 +97,10 @@ export async function prepareData(engine: Engine, o: PrepareOptions): Promise<vo
     const codes = await loadNomenclatore(engine);
     await record(engine, 'nomenclatore', codes, false, 'codici della guida PAS e codici plausibili');
     o.log(`[dati] nomenclatore: ${codes} codici (${secs(t)})`);
+  }
+  if (o.demo === false) {
+    o.log('[dati] DEMO_DATA=false: nessun dato dimostrativo; prestazioni, SINA, SINBA, ISEE e PON si caricano con npm run load (docs/guida-nuovo-cubo.md)');
+    return;
   }
   if ((await count(engine, 'pon_nuclei')) === 0) {
     const t = performance.now();

@@ -183,7 +183,8 @@ export const TABLES = {
     error String,
     started_at DateTime64(3, 'UTC'),
     finished_at Nullable(DateTime64(3, 'UTC')),
-    shadow_uuid String           -- uuid of the table swapped in at commit: tells, after a crash, whether the swap happened
+    shadow_uuid String,          -- uuid of the table swapped in at commit: tells, after a crash, whether the swap happened
+    replaced_demo Bool           -- the table held generated demo data: the load replaced all of it, not only its batches
   `,
 } as const;
 
@@ -217,4 +218,5 @@ export async function ensureSchema(engine: Engine): Promise<void> {
   // Data directories created before loads existed lack the version column.
   await engine.command(`ALTER TABLE ${engine.table('data_versions')} ADD COLUMN IF NOT EXISTS version String`);
   await engine.command(`ALTER TABLE ${engine.table('enti')} ADD COLUMN IF NOT EXISTS inps UInt8 DEFAULT ente_tipo = 'inps'`);
+  await engine.command(`ALTER TABLE ${engine.table('load_journal')} ADD COLUMN IF NOT EXISTS replaced_demo Bool`);
 }

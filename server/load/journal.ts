@@ -32,6 +32,8 @@ export interface LoadRecord {
   startedAt: string;
   finishedAt: string | null;
   shadowUuid: string;
+  /** The table held generated demo data: the load replaced all of it, so real and generated rows never mix. */
+  replacedDemo: boolean;
 }
 
 const EMPTY_REJECTS: RejectSummary = { first: [], totals: [], file: [], ignoredColumns: [] };
@@ -56,6 +58,7 @@ export async function writeJournal(engine: Engine, r: LoadRecord): Promise<void>
       started_at: Date.parse(r.startedAt),
       finished_at: r.finishedAt ? Date.parse(r.finishedAt) : null,
       shadow_uuid: r.shadowUuid,
+      replaced_demo: r.replacedDemo,
     },
   ]);
 }
@@ -77,6 +80,7 @@ interface JournalRow {
   started_at: string;
   finished_at: string | null;
   shadow_uuid: string;
+  replaced_demo: boolean;
 }
 
 const iso = (t: string | null) => (t ? new Date(`${t.replace(' ', 'T')}Z`).toISOString() : null);
@@ -105,6 +109,7 @@ function fromRow(r: JournalRow): LoadRecord {
     startedAt: iso(r.started_at)!,
     finishedAt: iso(r.finished_at),
     shadowUuid: r.shadow_uuid,
+    replacedDemo: Boolean(r.replaced_demo),
   };
 }
 

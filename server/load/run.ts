@@ -14,6 +14,7 @@ import { quoteIdentifier } from '../engine/client.ts';
 import { AppError } from '../errors.ts';
 import type { Model, TableDef } from '../model/types.ts';
 import { normaliseType, storedType } from '../tables/ddl.ts';
+import { dataInfo } from '../data/bootstrap.ts';
 import { emptyRejects, writeJournal, type LoadRecord } from './journal.ts';
 import { csvRecords, ndjsonRecords, parquetRecords, type Encoding, type FileFormat, type RecordSource } from './readers.ts';
 import { codesKey, compileValidator, lookupKey, type ReferenceData, type Rejection } from './validate.ts';
@@ -80,7 +81,7 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
   const record: LoadRecord = {
     id, table: table.name, fileName: input.fileName, format: input.format, checksum: '', status: 'running',
     rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, maxRejects, batches: [], rejects: emptyRejects(), error: '',
-    startedAt: new Date().toISOString(), finishedAt: null, shadowUuid: '',
+    startedAt: new Date().toISOString(), finishedAt: null, shadowUuid: '', replacedDemo: false,
   };
   await writeJournal(engine, record);
   const finish = async (status: LoadRecord['status'], error = '') => {
@@ -177,6 +178,8 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
     if (input.checkOnly) return await finish('checked', 'solo verifica (--check): il file si può caricare, nessuna riga caricata');
 
     progress('committing');
+    // Real rows never sit beside generated ones: the first real load into a demo table replaces all of it.
+    record.replacedDemo = (await dataInfo(engine)).details[table.name]?.generated === true;
     await commit(engine, table, staging, shadow, record);
     await engine.insert('data_versions', [
       { source: table.name, loaded_at: Date.now(), rows: record.rowsAccepted, generated: false, note: `caricamento ${id}: ${input.fileName} (sha256 ${record.checksum.slice(0, 12)}…)`, version: id },
@@ -194,7 +197,7 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
   }
 }
 
-/** The swap: the new table is the current one with the loaded batches replaced (or the staging table itself when the table has no batches). */
+/** The swap: the new table is the current one with the loaded batches replaced (or the staging table itself when the table has no batches, or held demo data). */
 async function commit(engine: Engine, table: TableDef, staging: string, shadow: string, record: LoadRecord): Promise<void> {
   const partitions = async (name: string) =>
     (await engine.query<{ id: string; p: string }>(
@@ -202,9 +205,9 @@ async function commit(engine: Engine, table: TableDef, staging: string, shadow: 
       { db: engine.database, t: name },
     ));
   let incoming = staging;
-  if (table.batch.length) {
+  if (table.batch.length) record.batches = (await partitions(staging)).map((p) => p.p).sort();
+  if (table.batch.length && !record.replacedDemo) {
     const loaded = await partitions(staging);
-    record.batches = loaded.map((p) => p.p).sort();
     const replaced = new Set(loaded.map((p) => p.id));
     await engine.command(`CREATE TABLE ${engine.table(shadow)} AS ${engine.table(table.name)}`);
     for (const p of await partitions(table.name))

@@ -23,7 +23,12 @@ export interface DataStatus {
   sources: Record<string, string>;
   /** Data version of each source: the id of its last load. */
   versions: Record<string, string>;
+  /** Whether the last load of each source was generated demo data. */
+  generated: Record<string, boolean>;
 }
+
+/** Whether the data of a source are generated: by its own last load, else by the benefit records (the demo as a whole). */
+export const isDemo = (status: DataStatus, source: string): boolean => status.generated[source] ?? status.demo;
 
 export interface QueryContext {
   engine: Engine;
@@ -103,7 +108,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     filters: describeFilters(cube, spec, labels),
     dataDate: status.sources[cube.source] ?? '',
     dataVersion: status.versions[cube.source] ?? '',
-    demo: status.demo,
+    demo: isDemo(status, cube.source),
     truncated,
     ...(suppression ? { suppression } : {}),
   };

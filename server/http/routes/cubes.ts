@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import type { Cube } from '../../model/types.ts';
-import { runQuery, type QueryContext } from '../../query/execute.ts';
+import { isDemo, runQuery, type QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
 import { findCube, findDimension } from '../../query/planner.ts';
 import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
@@ -44,7 +44,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
       measures: [...c.measures.keys()],
       dataDate: status.sources[c.source] ?? '',
       dataVersion: status.versions[c.source] ?? '',
-      demo: status.demo,
+      demo: isDemo(status, c.source),
     }));
     return { cubes };
   });
@@ -61,7 +61,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const cube = findCube(ctx.model, request.params.cube);
     checkCubeAccess(cube, opts.principal(request));
     const status = await ctx.dataStatus();
-    return { ...describeCube(cube), dataDate: status.sources[cube.source] ?? '', dataVersion: status.versions[cube.source] ?? '', demo: status.demo };
+    return { ...describeCube(cube), dataDate: status.sources[cube.source] ?? '', dataVersion: status.versions[cube.source] ?? '', demo: isDemo(status, cube.source) };
   });
 
   app.get('/v1/cubes/:cube/dimensions/:dimension/members', {

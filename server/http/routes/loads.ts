@@ -57,6 +57,7 @@ export const LoadRecordSchema = z.object({
   error: z.string(),
   startedAt: z.string(),
   finishedAt: z.string().nullable(),
+  replacedDemo: z.boolean().describe('the table held generated demo data: the load replaced all of it'),
   progress: z.object({ rowsRead: z.number(), rowsRejected: z.number(), bytesRead: z.number(), fraction: z.number().optional(), rowsPerSecond: z.number(), phase: z.string() }).optional(),
 });
 

@@ -6,7 +6,7 @@ import { AppError } from '../../errors.ts';
 import { loadAtsRecords } from '../../pon/load.ts';
 import { cellsOf, computeScheda } from '../../pon/scheda.ts';
 import { schedaXlsx } from '../../pon/xlsx.ts';
-import type { QueryContext } from '../../query/execute.ts';
+import { isDemo, type QueryContext } from '../../query/execute.ts';
 import { ponAts } from '../../security/scope.ts';
 import { principalOf } from '../auth.ts';
 import { MEDIA_TYPES } from '../negotiate.ts';
@@ -61,10 +61,10 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
     const { scheda, ctx, ats } = await compute(principal, request.body);
     request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: 'pon_avviso3_scheda', ats, filters: request.body, cells: cellsOf(scheda).size + 2, suppressed: 0 } }, 'audit');
     const status = await ctx.dataStatus();
-    const demo = status.demo;
     // The PON data are five tables: generated together ('pon') or loaded one by one ('pon_nuclei', ...); the latest load speaks for them.
     const latest = Object.keys(status.sources).filter((s) => s === 'pon' || s.startsWith('pon_')).sort((a, b) => status.sources[b].localeCompare(status.sources[a]))[0];
     const dataVersion = latest ? status.versions[latest] : '';
+    const demo = latest ? isDemo(status, latest) : status.demo;
     reply.header('X-Data-Date', latest ? status.sources[latest] : '').header('X-Data-Version', dataVersion);
     if (request.query.format === 'xlsx') {
       const name = ctx.directory.find('ats', ats)?.name ?? ats;
