@@ -47,7 +47,12 @@ if (recovered.interrupted.length || recovered.completed.length || recovered.drop
   log(`[carico] caricamenti interrotti dall'arresto precedente: ${recovered.interrupted.join(', ') || 'nessuno'}; completati: ${recovered.completed.join(', ') || 'nessuno'}; tabelle di appoggio eliminate: ${recovered.droppedTables.length}`);
 
 const registry = await ModelRegistry.open({ dir: cubesDir, engine, nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure, log });
-registry.watch();
+try {
+  registry.watch();
+} catch (err) {
+  // Some file systems (network shares, some containers) cannot be watched: the server still runs, without hot reload.
+  log(`[cubi] ricarica a caldo non disponibile (${(err as Error).message}): le modifiche a cubes/ richiedono un riavvio`);
+}
 
 const https = config.tls && { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) };
 const app = await buildApp({
