@@ -54,9 +54,9 @@ async function until(cond: () => boolean, what: string): Promise<void> {
 t.test('the admin role and the data profiles are kept apart', async (t) => {
   const ok = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin });
   t.equal(ok.statusCode, 200);
-  // Ten declared tables (counted in the files): dsu, five pon_*, prestazioni, sad_test, sina, sinba; only sad_test is not created yet.
+  // Eleven declared tables (counted in the files): dsu, five pon_*, popolazione, prestazioni, sad_test, sina, sinba; only sad_test is not created yet.
   const tables = ok.json().model.tables as { name: string; file: string; exists: boolean }[];
-  t.same(tables.map((x) => x.name).sort(), ['dsu', 'pon_componenti', 'pon_condizioni', 'pon_nuclei', 'pon_progetti', 'pon_servizi', 'prestazioni', 'sad_test', 'sina', 'sinba']);
+  t.same(tables.map((x) => x.name).sort(), ['dsu', 'pon_componenti', 'pon_condizioni', 'pon_nuclei', 'pon_progetti', 'pon_servizi', 'popolazione', 'prestazioni', 'sad_test', 'sina', 'sinba']);
   t.same(tables.filter((x) => !x.exists).map((x) => x.name), ['sad_test']);
   t.equal(tables.find((x) => x.name === 'sad_test')!.file, relative(process.cwd(), join(cubes, 'sad_test.yaml')));
   for (const [profile, scope] of [['nazionale'], ['regionale', regione], ['ats', ats], ['comunale', comune], ['ente', 'INPS']] as [Role, string?][]) {
@@ -187,7 +187,7 @@ t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with rea
 
   const unknown = await app.inject({ method: 'POST', url: '/v1/admin/loads?table=nessuna', headers: { ...admin, 'content-type': 'text/csv' }, payload: 'a\n1\n' });
   t.same([unknown.statusCode, unknown.json().code], [400, 'INVALID_REQUEST']);
-  t.match(unknown.json().detail, /tabelle caricabili: dsu, pon_progetti, pon_nuclei, pon_componenti, pon_condizioni, pon_servizi, prestazioni, sad_test, sina, sinba/);
+  t.match(unknown.json().detail, /tabelle caricabili: dsu, pon_progetti, pon_nuclei, pon_componenti, pon_condizioni, pon_servizi, popolazione, prestazioni, sad_test, sina, sinba/);
 });
 
 t.test('a PON extract loaded over HTTP becomes the data version of the PON sheet', async (t) => {

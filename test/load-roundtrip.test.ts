@@ -27,7 +27,7 @@ await prepareData(engine, { demoRows: 20_000, seed: 11, log: () => {} });
 const model = loadModel({ dir: 'cubes' });
 
 t.test('npm run schema finds every declared table as the demo data created it', async (t) => {
-  const declared = ['dsu', 'pon_componenti', 'pon_condizioni', 'pon_nuclei', 'pon_progetti', 'pon_servizi', 'prestazioni', 'sina', 'sinba'];
+  const declared = ['dsu', 'pon_componenti', 'pon_condizioni', 'pon_nuclei', 'pon_progetti', 'pon_servizi', 'popolazione', 'prestazioni', 'sina', 'sinba'];
   t.same([...model.tables.keys()].sort(), declared);
   const plan = await planMigration(engine, model);
   t.same([plan.steps, plan.refusals, plan.upToDate.sort()], [[], [], declared]);
