@@ -152,3 +152,19 @@ t.test('a refresh says the data changed by data version (a new load), else by da
   t.same([next.dataChanged, next.block.dataVersion], [true, 'L2']);
   t.equal(JSON.parse(wb.settings.get('pas.blocks') as string)[0].dataVersion, 'L2', 'saved in the workbook');
 });
+
+t.test('refreshing a report block moves its charts to the new ranges, deletes the charts of gone series, adds new ones', async (t) => {
+  const wb = new FakeWorkbook();
+  const result = await query({ measures: ['beneficiari'], rows: ['genere'] });
+  const grid = toGrid(result);
+  const spec = (top: number, bottom: number, title: string) => ({ type: 'bar' as const, top, bottom, left: 0, right: 1, title });
+  const block = await insertBlock(wb.context(), { kind: 'report', grid, charts: [spec(2, 3, 'A'), spec(2, 4, 'B')], lang: 'it', dataDate: result.dataDate, newSheet: 'Report' });
+  t.same(wb.charts.map((c) => [c.name, c.address, c.title]), [[`pas_${block.id}_0`, 'A3:B4', 'A'], [`pas_${block.id}_1`, 'A3:B5', 'B']]);
+  wb.charts.push({ sheet: 'Report', type: 'Pie', address: 'H1:I2', title: 'del utente', name: 'Grafico utente' });
+  // The report now has one more row and one chart fewer, then two charts again.
+  const shrunk = await refreshBlock(wb.context(), block, grid, { dataDate: result.dataDate }, [spec(2, 5, 'A2')]);
+  t.same(wb.charts.map((c) => [c.name, c.address, c.title]), [[`pas_${block.id}_0`, 'A3:B6', 'A2'], ['Grafico utente', 'H1:I2', 'del utente']], 'moved, the extra one deleted, the user\'s chart untouched');
+  t.equal(shrunk.block.charts, 1);
+  await refreshBlock(wb.context(), shrunk.block, grid, { dataDate: result.dataDate }, [spec(2, 5, 'A3'), spec(1, 2, 'C')]);
+  t.same(wb.charts.filter((c) => c.name.startsWith('pas_')).map((c) => [c.name, c.address, c.title]), [[`pas_${block.id}_0`, 'A3:B6', 'A3'], [`pas_${block.id}_1`, 'A2:B3', 'C']]);
+});

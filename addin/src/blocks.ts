@@ -21,6 +21,8 @@ export interface Block {
   dataDate: string;
   /** Data version of the answer (id of the last load of its source), when the server gives one. */
   dataVersion?: string;
+  /** Number of Excel charts the block owns (reports), named pas_<id>_<i>. */
+  charts?: number;
   insertedAt: string;
 }
 

@@ -22,7 +22,16 @@ export interface WorksheetLike {
   load(props: string): WorksheetLike;
   activate(): void;
   tables: { add(address: string, hasHeaders: boolean): { name: string } };
-  charts: { add(type: string, source: RangeLike, seriesBy?: string): { title: { text: string } } };
+  charts: {
+    add(type: string, source: RangeLike, seriesBy?: string): ChartLike;
+    getItemOrNullObject(name: string): ChartLike & { isNullObject: boolean };
+  };
+}
+export interface ChartLike {
+  name: string;
+  title: { text: string };
+  setData(source: RangeLike, seriesBy?: string): void;
+  delete(): void;
 }
 export interface SettingLike {
   value: unknown;
@@ -107,6 +116,34 @@ export interface InsertRequest {
 
 const CHART_TYPES: Record<ChartSpec['type'], string> = { bar: 'ColumnClustered', pie: 'Pie', line: 'Line' };
 
+/** The i-th chart of a block: named so that a refresh finds it again. */
+const chartName = (blockId: string, i: number) => `pas_${blockId}_${i}`;
+const chartSource = (sheet: WorksheetLike, top: { row: number; col: number }, c: ChartSpec) =>
+  sheet.getRange(rangeName({ row: top.row + c.top, col: top.col + c.left }, c.bottom - c.top + 1, c.right - c.left + 1));
+
+/** After a report block is repainted: its charts plot the new ranges; charts of series that are gone are deleted, new ones added. */
+async function refreshCharts(ctx: ContextLike, sheet: WorksheetLike, block: Block, charts: ChartSpec[]): Promise<void> {
+  const top = parseCell(block.anchor);
+  const count = Math.max(block.charts ?? 0, charts.length);
+  const existing = Array.from({ length: count }, (_, i) => sheet.charts.getItemOrNullObject(chartName(block.id, i)));
+  await ctx.sync();
+  existing.forEach((chart, i) => {
+    const spec = charts[i];
+    if (!spec) {
+      if (!chart.isNullObject) chart.delete();
+      return;
+    }
+    if (chart.isNullObject) {
+      const added = sheet.charts.add(CHART_TYPES[spec.type], chartSource(sheet, top, spec), 'Auto');
+      added.name = chartName(block.id, i);
+      added.title.text = spec.title;
+    } else {
+      chart.setData(chartSource(sheet, top, spec), 'Auto');
+      chart.title.text = spec.title;
+    }
+  });
+}
+
 /** Inserts a block at the selection (or on a new sheet), refusing to overwrite the user's cells or another block. */
 export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = new Date()): Promise<Block> {
   const blocks = await readBlocks(ctx);
@@ -130,12 +167,14 @@ export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = ne
   await ensureEmpty(ctx, sheet, [rangeName(top, rows, req.grid.width)]);
   paint(sheet, anchor, req.grid);
   if (req.asTable) sheet.tables.add(rangeName(top, rows, req.grid.width), true);
-  for (const c of req.charts ?? []) {
-    const source = sheet.getRange(rangeName({ row: top.row + c.top, col: top.col + c.left }, c.bottom - c.top + 1, c.right - c.left + 1));
-    sheet.charts.add(CHART_TYPES[c.type], source, 'Auto').title.text = c.title;
-  }
+  const id = `b${now.getTime().toString(36)}${blocks.length}`;
+  (req.charts ?? []).forEach((c, i) => {
+    const chart = sheet.charts.add(CHART_TYPES[c.type], chartSource(sheet, top, c), 'Auto');
+    chart.name = chartName(id, i);
+    chart.title.text = c.title;
+  });
   const block: Block = {
-    id: `b${now.getTime().toString(36)}${blocks.length}`,
+    id,
     kind: req.kind,
     sheet: sheetName,
     anchor,
@@ -148,6 +187,7 @@ export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = ne
     lang: req.lang,
     dataDate: req.dataDate,
     ...(req.dataVersion ? { dataVersion: req.dataVersion } : {}),
+    ...(req.charts?.length ? { charts: req.charts.length } : {}),
     insertedAt: now.toISOString(),
   };
   saveBlocks(ctx, [...blocks, block]);
@@ -176,7 +216,7 @@ export function dataChanged(before: DataStamp, after: DataStamp): boolean {
   return before.dataVersion && after.dataVersion ? before.dataVersion !== after.dataVersion : before.dataDate !== after.dataDate;
 }
 
-export async function refreshBlock(ctx: ContextLike, block: Block, grid: InsertRequest['grid'], stamp: DataStamp): Promise<{ block: Block; dataChanged: boolean }> {
+export async function refreshBlock(ctx: ContextLike, block: Block, grid: InsertRequest['grid'], stamp: DataStamp, charts?: ChartSpec[]): Promise<{ block: Block; dataChanged: boolean }> {
   const sheet = ctx.workbook.worksheets.getItem(block.sheet);
   const rows = grid.values.length;
   const blocks = await readBlocks(ctx);
@@ -188,7 +228,8 @@ export async function refreshBlock(ctx: ContextLike, block: Block, grid: InsertR
   // The old rectangle is cleared (a smaller answer leaves no stale cells), then the new one painted.
   sheet.getRange(rangeName(top, block.rows, block.columns)).clear();
   paint(sheet, block.anchor, grid);
-  const updated: Block = { ...block, rows, columns: grid.width, dataDate: stamp.dataDate, ...(stamp.dataVersion ? { dataVersion: stamp.dataVersion } : {}) };
+  if (charts) await refreshCharts(ctx, sheet, block, charts);
+  const updated: Block = { ...block, rows, columns: grid.width, dataDate: stamp.dataDate, ...(stamp.dataVersion ? { dataVersion: stamp.dataVersion } : {}), ...(charts ? { charts: charts.length } : {}) };
   saveBlocks(ctx, blocks.map((b) => (b.id === block.id ? updated : b)));
   await ctx.sync();
   return { block: updated, dataChanged: dataChanged(block, stamp) };

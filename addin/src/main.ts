@@ -12,7 +12,7 @@ import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, t
 import { t, type Lang } from './i18n.ts';
 import { emptyState, toggleAxis, toSpec, type BuilderState } from './query-builder.ts';
 import { ponGrid } from './pon-grid.ts';
-import { reportGrid } from './report-grid.ts';
+import { reportGrid, type ChartSpec } from './report-grid.ts';
 import { userStorage } from './storage.ts';
 
 declare const Excel: { run<T>(fn: (ctx: ContextLike) => Promise<T>): Promise<T> } | undefined;
@@ -234,14 +234,14 @@ async function refresh(blocks: Block[]) {
   let changed: { from: string; to: string } | undefined;
   for (const [i, block] of blocks.entries()) {
     status(`${t(lang, 'working')} ${i + 1}/${blocks.length}`, 'busy');
-    const fresh: { grid: InsertRequest['grid']; dataDate: string; dataVersion?: string } | undefined =
+    const fresh: { grid: InsertRequest['grid']; dataDate: string; dataVersion?: string; charts?: ChartSpec[] } | undefined =
       block.kind === 'pon' ? ponGrid(await api!.ponScheda(block.pon!), block.lang)
-      : block.kind === 'report' ? await api!.report(block.report!.name, block.report!).then((r) => ({ grid: reportGrid(r, block.lang).grid, dataDate: r.dataDate, dataVersion: r.dataVersion }))
+      : block.kind === 'report' ? await api!.report(block.report!.name, block.report!).then((r) => ({ ...reportGrid(r, block.lang), dataDate: r.dataDate, dataVersion: r.dataVersion }))
       : undefined;
     const result = fresh ? undefined : await api!.query(block.cube!, block.query!);
     const grid = fresh?.grid ?? (block.kind === 'table' ? flatGrid(result!, block.lang) : toGrid(result!, block.lang));
     const stamp = fresh ? { dataDate: fresh.dataDate, dataVersion: fresh.dataVersion } : { dataDate: result!.dataDate, dataVersion: result!.dataVersion };
-    const out = await withExcel((ctx) => refreshBlock(ctx, block, grid, stamp));
+    const out = await withExcel((ctx) => refreshBlock(ctx, block, grid, stamp, fresh?.charts));
     // Tell which data: the versions (load ids) when the server gives them, else the dates.
     if (out.dataChanged && !changed)
       changed = block.dataVersion && stamp.dataVersion ? { from: block.dataVersion, to: stamp.dataVersion } : { from: block.dataDate.slice(0, 10), to: stamp.dataDate.slice(0, 10) };

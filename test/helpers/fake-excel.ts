@@ -19,7 +19,7 @@ export class FakeWorkbook {
   readonly sheets = new Map<string, Map<string, CellData>>();
   readonly settings = new Map<string, unknown>();
   readonly tables: { sheet: string; address: string }[] = [];
-  readonly charts: { sheet: string; type: string; address: string; title: string }[] = [];
+  readonly charts: { sheet: string; type: string; address: string; title: string; name: string }[] = [];
   selection = { sheet: 'Foglio1', address: 'A1' };
   active = 'Foglio1';
   syncs = 0;
@@ -151,12 +151,47 @@ class FakeSheet {
     return new FakeRange(this.ctx, this.sheetName, address);
   }
   get charts() {
+    const ctx = this.ctx;
+    const sheet = this.sheetName;
+    // Like Excel: every change is queued and happens at sync; a chart found by name is a null object until loaded.
+    const find = (name: string) => ctx.wb.charts.find((c) => c.sheet === sheet && c.name === name);
+    const handle = (target: () => FakeWorkbook['charts'][number] | undefined) => ({
+      set name(v: string) {
+        ctx.enqueue(() => (target()!.name = v));
+      },
+      title: {
+        set text(v: string) {
+          ctx.enqueue(() => (target()!.title = v));
+        },
+      },
+      setData: (source: FakeRange) => {
+        ctx.enqueue(() => {
+          const chart = target();
+          if (!chart) throw new Error('ItemNotFound: chart');
+          chart.address = source.addr;
+        });
+      },
+      delete: () => {
+        ctx.enqueue(() => {
+          const chart = target();
+          if (!chart) throw new Error('ItemNotFound: chart');
+          ctx.wb.charts.splice(ctx.wb.charts.indexOf(chart), 1);
+        });
+      },
+    });
     return {
       add: (type: string, source: FakeRange) => {
         if (!['ColumnClustered', 'Pie', 'Line', 'BarClustered'].includes(type)) throw new Error(`InvalidArgument: chart type ${type}`);
-        const chart = { sheet: this.sheetName, type, address: source.addr, title: '' };
-        this.ctx.enqueue(() => this.ctx.wb.charts.push(chart));
-        return { title: { set text(v: string) { chart.title = v; } } };
+        const chart = { sheet, type, address: source.addr, title: '', name: `Grafico ${ctx.wb.charts.length + 1}` };
+        ctx.enqueue(() => ctx.wb.charts.push(chart));
+        return handle(() => chart);
+      },
+      getItemOrNullObject: (name: string) => {
+        let loaded = false;
+        ctx.onSync(() => (loaded = true));
+        const chart = handle(() => find(name));
+        Object.defineProperty(chart, 'isNullObject', { get: () => { if (!loaded) throw new PropertyNotLoaded('isNullObject'); return !find(name); } });
+        return chart as typeof chart & { isNullObject: boolean };
       },
     };
   }
