@@ -105,3 +105,19 @@ t.test('NDJSON: one object per line, bad lines reported with their number', asyn
   ]);
   t.match(records[2].problem, /^JSON non valido: /);
 });
+
+t.test('staging rows as TabSeparated; rejects counted once per row, totals by column and reason', async (t) => {
+  const { tsvField, RejectTally } = await import('../server/load/staging.ts');
+  t.equal(tsvField('a\tb\\c\nd\re'), 'a\\tb\\\\c\\nd\\re');
+  t.same([tsvField(null), tsvField(undefined), tsvField(0), tsvField(true), tsvField('\\N')], ['\\N', '\\N', '0', 'true', '\\\\N']);
+  const tally = new RejectTally(2);
+  tally.add(3, [{ column: 'a', reason: 'codice sconosciuto (non presente in t.a)' }, { column: 'b', reason: 'x' }]);
+  tally.add(7, [{ column: 'a', reason: 'codice sconosciuto (non presente in t.a)' }]);
+  t.equal(tally.rows, 2);
+  t.same(tally.summary([], ['z']), {
+    first: [{ line: 3, column: 'a', reason: 'codice sconosciuto (non presente in t.a)' }, { line: 3, column: 'b', reason: 'x' }],
+    totals: [{ column: 'a', reason: 'codice sconosciuto (non presente in t.a)', rows: 2 }, { column: 'b', reason: 'x', rows: 1 }],
+    file: [],
+    ignoredColumns: ['z'],
+  });
+});

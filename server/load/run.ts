@@ -17,7 +17,8 @@ import { normaliseType, storedType } from '../tables/ddl.ts';
 import { dataInfo } from '../data/bootstrap.ts';
 import { emptyRejects, writeJournal, type LoadRecord } from './journal.ts';
 import { csvRecords, ndjsonRecords, parquetRecords, type Encoding, type FileFormat, type RecordSource } from './readers.ts';
-import { codesKey, compileValidator, lookupKey, type ReferenceData, type Rejection } from './validate.ts';
+import { RejectTally, StagingWriter } from './staging.ts';
+import { codesKey, compileValidator, lookupKey, type ReferenceData } from './validate.ts';
 
 export interface LoadInput {
   table: string;
@@ -116,29 +117,17 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
 
     const validator = compileValidator(table, await referenceData(engine, table));
     let checkFields: ((fields: readonly unknown[]) => ReturnType<typeof validator.check>) | undefined;
-    const totals = new Map<string, { column: string; reason: string; rows: number }>();
-    const first: Rejection[] = [];
-    const reportRejects = input.reportRejects ?? 100;
+    const rejects = new RejectTally(input.reportRejects ?? 100);
+    const writer = new StagingWriter(engine, staging, INSERT_BATCH);
     let fileProblems: string[] = [];
-    // Valid rows go to the staging table in TabSeparated batches; one batch is written while the next is parsed.
-    let lines: string[] = [];
-    let inflight: Promise<void> | undefined;
-    const flush = async () => {
-      if (!lines.length) return;
-      const text = `${lines.join('\n')}\n`;
-      const n = lines.length;
-      lines = [];
-      if (inflight) await inflight;
-      inflight = engine.insertText(staging, 'TabSeparated', text).then(() => void (record.rowsAccepted += n));
-      inflight.catch(() => undefined); // surfaced when awaited
-    };
+    let ignoredColumns: string[] = [];
     let lastProgress = 0;
 
     for await (const rec of source.records) {
       if (record.rowsRead === 0 && input.format !== 'ndjson') {
         const columns = (await source.columns()) ?? Object.keys(rec.values ?? {});
         fileProblems = validator.checkHeader(columns);
-        record.rejects.ignoredColumns = validator.ignoredColumns(columns);
+        ignoredColumns = validator.ignoredColumns(columns);
         checkFields = validator.forHeader(columns);
       }
       record.rowsRead++;
@@ -147,28 +136,21 @@ async function load(engine: Engine, model: Model, input: LoadInput): Promise<Loa
       const checked = rec.problem
         ? { ok: false as const, errors: [{ column: '', reason: rec.problem }] }
         : rec.fields && checkFields ? checkFields(rec.fields) : validator.check(rec.values ?? {});
-      if (checked.ok) {
-        lines.push(checked.values.map(tsvField).join('\t'));
-        if (lines.length >= INSERT_BATCH) await flush();
-      } else {
-        record.rowsRejected++;
-        for (const e of checked.errors) {
-          const key = `${e.column}\u0000${e.reason.replace(/\(.*\)$/, '')}`;
-          const t = totals.get(key) ?? { column: e.column, reason: e.reason, rows: 0 };
-          t.rows++;
-          totals.set(key, t);
-          if (first.length < reportRejects) first.push({ line: rec.line, ...e });
-        }
+      if (checked.ok) await writer.add(checked.values);
+      else {
+        rejects.add(rec.line, checked.errors);
+        record.rowsRejected = rejects.rows;
       }
       if (record.rowsRead - lastProgress >= 20_000) {
         lastProgress = record.rowsRead;
+        record.rowsAccepted = writer.written;
         progress('reading');
       }
     }
-    await flush();
-    await inflight;
+    await writer.finish();
+    record.rowsAccepted = writer.written;
     record.checksum = input.path && !input.bytes ? await fileChecksum(input.path) : checksum.digest('hex');
-    record.rejects = { ...record.rejects, first, totals: [...totals.values()].sort((a, b) => b.rows - a.rows), file: fileProblems };
+    record.rejects = rejects.summary(fileProblems, ignoredColumns);
     progress('reading');
 
     if (fileProblems.length) return await rejectWith(`il file non ha le colonne richieste: ${fileProblems.join('; ')}`);
@@ -220,15 +202,6 @@ async function commit(engine: Engine, table: TableDef, staging: string, shadow: 
   record.shadowUuid = uuid;
   await writeJournal(engine, record);
   await engine.command(`EXCHANGE TABLES ${engine.table(table.name)} AND ${engine.table(incoming)}`);
-}
-
-const TSV_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A value as a TabSeparated field: NULL as \\N, strings escaped. */
-function tsvField(v: unknown): string {
-  if (v === null || v === undefined) return '\\N';
-  if (typeof v === 'string') return v.replace(/[\\\t\n\r]/g, (c) => TSV_ESCAPES[c]);
-  return String(v);
 }
 
 async function openSource(input: LoadInput, bytes: Readable | undefined, onFraction: (f: number) => void): Promise<RecordSource> {
