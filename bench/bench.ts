@@ -6,7 +6,8 @@
  * as equivalent hand-written SQL directly on the engine. Prints median and p95
  * of each and their ratio (API / engine), and writes the same as JSON. Then
  * the load benchmark (bench/load.ts): CSV and Parquet loaded by our loader and
- * by ClickHouse's own insert of the same files.
+ * by ClickHouse's own insert of the same files, rows/s and their ratio.
+ * `--only load` prepares the reference data only (no demo rows, no HTTP app).
  */
 import { createQueryContext } from '../server/context.ts';
 import { randomBytes } from 'node:crypto';
@@ -19,7 +20,7 @@ import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
-import { benchLoads, type LoadBenchResult } from './load.ts';
+import { benchLoads, LOAD_METHODS, printLoads, type LoadBenchResult } from './load.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,94 +47,10 @@ const config = loadConfig(process.env);
 const dataDir = resolve(args['data-dir'] ?? `./data-bench-${rows}`);
 const engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir });
 console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLocaleString('it-IT')} righe richieste`);
-await prepareData(engine, { demoRows: rows, seed: config.seed, log: (l) => console.log(l) });
+// The load benchmark alone needs only the reference data (territorio, nomenclatore), not the demo rows.
+await prepareData(engine, { demoRows: rows, seed: config.seed, demo: only !== 'load', log: (l) => console.log(l) });
 
-const model = loadModel({ dir: resolve('cubes') });
-const context = await createQueryContext(engine, model);
-// The benchmark calls the API as a national user: a token signed with a one-off secret.
-const secret = randomBytes(32).toString('base64url');
-const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret }) } });
-const authorization = `Bearer ${await mintToken({ secret, profile: 'nazionale', subject: 'bench', expiresIn: '1d' })}`;
-await app.listen({ port: 0, host: '127.0.0.1' });
-const address = app.server.address();
-const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-
-const P = engine.table('prestazioni');
-const [{ ats }] = await engine.query<{ ats: string }>(`SELECT ats FROM ${P} GROUP BY ats ORDER BY count() DESC LIMIT 1`);
-const [{ comune }] = await engine.query<{ comune: string }>(`SELECT comune FROM ${P} GROUP BY comune ORDER BY count() DESC LIMIT 1`);
-const ETA = `multiIf(eta <= 2, '0-2', eta <= 5, '3-5', eta <= 17, '6-17', eta <= 24, '18-24', eta <= 44, '25-44', eta <= 64, '45-64', eta <= 74, '65-74', eta <= 84, '75-84', '85+')`;
-
-interface Case {
-  name: string;
-  body: unknown;
-  sql: string;
-  params?: Record<string, unknown>;
-}
-const cases: Case[] = [
-  {
-    name: 'totale nazionale per regione',
-    body: { measures: ['beneficiari', 'importo'], rows: ['regione'] },
-    sql: `SELECT regione, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} GROUP BY regione ORDER BY regione`,
-  },
-  {
-    name: 'un ATS per categoria',
-    body: { measures: ['beneficiari', 'importo'], rows: ['categoria'], filters: [{ dimension: 'ats', op: 'eq', value: ats }] },
-    sql: `SELECT categoria, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} WHERE ats = {ats:String} GROUP BY categoria ORDER BY categoria`,
-    params: { ats },
-  },
-  {
-    name: 'tutti gli anni per anno',
-    body: { measures: ['beneficiari', 'importo'], rows: ['anno'] },
-    sql: `SELECT anno, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} GROUP BY anno ORDER BY anno`,
-  },
-  {
-    name: 'un comune per fascia di età e genere',
-    body: { measures: ['beneficiari', 'importo'], rows: ['fascia_eta', 'genere'], filters: [{ dimension: 'comune', op: 'eq', value: comune }] },
-    sql: `SELECT ${ETA} AS f, genere, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} WHERE comune = {comune:String} GROUP BY f, genere ORDER BY f, genere`,
-    params: { comune },
-  },
-  {
-    name: 'pivot regioni x categorie con totali',
-    body: { measures: ['beneficiari', 'importo'], rows: ['regione'], columns: ['categoria'], totals: true },
-    sql: `SELECT regione, categoria, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} GROUP BY GROUPING SETS ((regione, categoria), (regione), (categoria), ()) ORDER BY regione, categoria SETTINGS group_by_use_nulls = 1`,
-  },
-];
-
-async function time(fn: () => Promise<unknown>): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
-}
-const quantile = (xs: number[], q: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-};
-
-const results = [];
-for (const c of only === 'load' ? [] : cases) {
-  const api = await time(async () => {
-    const res = await fetch(`${base}/v1/cubes/prestazioni/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(c.body) });
-    if (!res.ok) throw new Error(`${c.name}: ${res.status} ${await res.text()}`);
-    await res.json();
-  });
-  const raw = await time(() => engine.query(c.sql, c.params ?? {}));
-  const r = {
-    name: c.name,
-    api_median_ms: +quantile(api, 0.5).toFixed(2),
-    api_p95_ms: +quantile(api, 0.95).toFixed(2),
-    raw_median_ms: +quantile(raw, 0.5).toFixed(2),
-    raw_p95_ms: +quantile(raw, 0.95).toFixed(2),
-    ratio: +(quantile(api, 0.5) / quantile(raw, 0.5)).toFixed(2),
-  };
-  results.push(r);
-  console.log(`[bench] ${c.name}: API ${r.api_median_ms} ms, motore ${r.raw_median_ms} ms`);
-}
-
+const results: QueryResult[] = only === 'load' ? [] : await benchQueries();
 if (results.length) {
   console.log(`\n${rows.toLocaleString('it-IT')} righe richieste, ${runs} misure per query (mediana / p95, ms)\n`);
   console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
@@ -142,12 +59,112 @@ if (results.length) {
 let loads: LoadBenchResult[] = [];
 if (only !== 'queries') {
   loads = await benchLoads(engine, { rows: loadRows, dir: dataDir, log: (l) => console.log(l) });
-  console.log(`\nCaricamenti di ${loadRows.toLocaleString('it-IT')} righe: il nostro caricatore (ogni riga validata, lookup, tabella di appoggio, scambio) e l'INSERT … SELECT FROM file() di ClickHouse sullo stesso file (nessuna validazione)\n`);
-  console.table(loads.map((r) => ({ formato: r.format, MB: +(r.bytes / 1e6).toFixed(1), 'nostro s': r.ours_s, 'nostro righe/s': r.ours_rows_per_s, 'ClickHouse s': r.clickhouse_s, 'ClickHouse righe/s': r.clickhouse_rows_per_s, 'nostro/ClickHouse (tempo)': r.ratio })));
+  printLoads(loads);
 }
 if (args.out) {
-  writeFileSync(args.out, JSON.stringify({ rows, runs, transport: engine.transport, date: new Date().toISOString(), queries: results, loads }, null, 2) + '\n');
+  const out = { rows, runs, transport: engine.transport, date: new Date().toISOString(), queries: results, loads, ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
+  writeFileSync(args.out, JSON.stringify(out, null, 2) + '\n');
   console.log(`risultati scritti in ${args.out}`);
 }
-await app.close();
 await engine.close();
+
+interface QueryResult {
+  name: string;
+  api_median_ms: number;
+  api_p95_ms: number;
+  raw_median_ms: number;
+  raw_p95_ms: number;
+  ratio: number;
+}
+
+/** API vs hand-written SQL on the demo data. */
+async function benchQueries(): Promise<QueryResult[]> {
+  const model = loadModel({ dir: resolve('cubes') });
+  const context = await createQueryContext(engine, model);
+  // The benchmark calls the API as a national user: a token signed with a one-off secret.
+  const secret = randomBytes(32).toString('base64url');
+  const app = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret }) } });
+  const authorization = `Bearer ${await mintToken({ secret, profile: 'nazionale', subject: 'bench', expiresIn: '1d' })}`;
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  const P = engine.table('prestazioni');
+  const [{ ats }] = await engine.query<{ ats: string }>(`SELECT ats FROM ${P} GROUP BY ats ORDER BY count() DESC LIMIT 1`);
+  const [{ comune }] = await engine.query<{ comune: string }>(`SELECT comune FROM ${P} GROUP BY comune ORDER BY count() DESC LIMIT 1`);
+  const ETA = `multiIf(eta <= 2, '0-2', eta <= 5, '3-5', eta <= 17, '6-17', eta <= 24, '18-24', eta <= 44, '25-44', eta <= 64, '45-64', eta <= 74, '65-74', eta <= 84, '75-84', '85+')`;
+
+  interface Case {
+    name: string;
+    body: unknown;
+    sql: string;
+    params?: Record<string, unknown>;
+  }
+  const cases: Case[] = [
+    {
+      name: 'totale nazionale per regione',
+      body: { measures: ['beneficiari', 'importo'], rows: ['regione'] },
+      sql: `SELECT regione, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} GROUP BY regione ORDER BY regione`,
+    },
+    {
+      name: 'un ATS per categoria',
+      body: { measures: ['beneficiari', 'importo'], rows: ['categoria'], filters: [{ dimension: 'ats', op: 'eq', value: ats }] },
+      sql: `SELECT categoria, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} WHERE ats = {ats:String} GROUP BY categoria ORDER BY categoria`,
+      params: { ats },
+    },
+    {
+      name: 'tutti gli anni per anno',
+      body: { measures: ['beneficiari', 'importo'], rows: ['anno'] },
+      sql: `SELECT anno, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} GROUP BY anno ORDER BY anno`,
+    },
+    {
+      name: 'un comune per fascia di età e genere',
+      body: { measures: ['beneficiari', 'importo'], rows: ['fascia_eta', 'genere'], filters: [{ dimension: 'comune', op: 'eq', value: comune }] },
+      sql: `SELECT ${ETA} AS f, genere, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} WHERE comune = {comune:String} GROUP BY f, genere ORDER BY f, genere`,
+      params: { comune },
+    },
+    {
+      name: 'pivot regioni x categorie con totali',
+      body: { measures: ['beneficiari', 'importo'], rows: ['regione'], columns: ['categoria'], totals: true },
+      sql: `SELECT regione, categoria, uniqExact(beneficiario_id) b, sum(importo) i FROM ${P} GROUP BY GROUPING SETS ((regione, categoria), (regione), (categoria), ()) ORDER BY regione, categoria SETTINGS group_by_use_nulls = 1`,
+    },
+  ];
+
+  async function time(fn: () => Promise<unknown>): Promise<number[]> {
+    for (let i = 0; i < warmup; i++) await fn();
+    const out: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await fn();
+      out.push(performance.now() - t0);
+    }
+    return out;
+  }
+  const quantile = (xs: number[], q: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
+  };
+
+  const results: QueryResult[] = [];
+  for (const c of cases) {
+    const api = await time(async () => {
+      const res = await fetch(`${base}/v1/cubes/prestazioni/query`, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(c.body) });
+      if (!res.ok) throw new Error(`${c.name}: ${res.status} ${await res.text()}`);
+      await res.json();
+    });
+    const raw = await time(() => engine.query(c.sql, c.params ?? {}));
+    const r = {
+      name: c.name,
+      api_median_ms: +quantile(api, 0.5).toFixed(2),
+      api_p95_ms: +quantile(api, 0.95).toFixed(2),
+      raw_median_ms: +quantile(raw, 0.5).toFixed(2),
+      raw_p95_ms: +quantile(raw, 0.95).toFixed(2),
+      ratio: +(quantile(api, 0.5) / quantile(raw, 0.5)).toFixed(2),
+    };
+    results.push(r);
+    console.log(`[bench] ${c.name}: API ${r.api_median_ms} ms, motore ${r.raw_median_ms} ms`);
+  }
+
+  await app.close();
+  return results;
+}
