@@ -21,6 +21,8 @@ export const ERRORS = {
   TABLE_NOT_READY: { status: 409, title: 'Tabella non pronta: eseguire npm run schema' },
   SCHEMA_REFUSED: { status: 409, title: 'Migrazione rifiutata: cambierebbe o cancellerebbe dati' },
   LOAD_REJECTED: { status: 422, title: 'Caricamento rifiutato: righe non valide' },
+  LOAD_SHRINK: { status: 409, title: 'Caricamento rifiutato: sostituirebbe un lotto con molte meno righe' },
+  LOAD_NO_SPACE: { status: 507, title: 'Caricamento rifiutato: spazio su disco insufficiente' },
   LOAD_FAILED: { status: 500, title: 'Caricamento non riuscito, dati precedenti intatti' },
   ENGINE_ERROR: { status: 502, title: 'Errore del motore di calcolo' },
   INTERNAL: { status: 500, title: 'Errore interno' },

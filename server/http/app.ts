@@ -29,7 +29,7 @@ export interface AppOptions {
   /** Folder of the built task pane, served at /addin/ (default addin/dist). */
   addinDir?: string;
   /** Administration (/v1/admin): the model registry (hot reload, status) and where uploaded Parquet files are spooled. */
-  admin?: { registry: ModelRegistry; spoolDir: string };
+  admin?: { registry: ModelRegistry; spoolDir: string; shrinkShare?: number };
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -82,9 +82,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(previewRoutes);
   await app.register(reportRoutes, { context: opts.context, reports: opts.reports ?? (() => new Map()) });
   if (opts.admin) {
-    const { registry, spoolDir } = opts.admin;
+    const { registry, spoolDir, shrinkShare } = opts.admin;
     await app.register(adminRoutes, { registry });
-    await app.register(loadRoutes, { context: opts.context, spoolDir, onDataChanged: () => registry.refreshData() });
+    await app.register(loadRoutes, { context: opts.context, spoolDir, shrinkShare, onDataChanged: () => registry.refreshData() });
   }
   return app;
 }

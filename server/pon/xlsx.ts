@@ -58,5 +58,9 @@ export async function schedaXlsx(s: Scheda, atsName: string, demo: boolean): Pro
   header(['Tipologia di servizio / intervento', 'Totale', 'Uomini (a)', 'Donne (b)']);
   s.tabella_2A.servizi.forEach((c) => line(c));
   line(s.tabella_2A.totale, true);
+  if (s.avvisi.length) {
+    title('Avvisi sulla qualità dei dati (record non contati)');
+    for (const a of s.avvisi) ws.addRow([a]).alignment = { wrapText: true };
+  }
   return Buffer.from(await wb.xlsx.writeBuffer());
 }

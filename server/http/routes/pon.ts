@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { loadAtsRecords } from '../../pon/load.ts';
-import { cellsOf, computeScheda } from '../../pon/scheda.ts';
+import { cellsOf, computeScheda, serviceTypesOf } from '../../pon/scheda.ts';
 import { schedaXlsx } from '../../pon/xlsx.ts';
 import { isDemo, type QueryContext } from '../../query/execute.ts';
 import { ponAts } from '../../security/scope.ts';
@@ -29,6 +29,7 @@ const SchedaOut = z.object({
   tabella_1A: z.object({ id: z.string(), label: z.string(), previsti: z.number(), effettivi: z.number() }),
   tabella_1B: z.object({ totale: CellOut, migranti: CellOut, disabilita: CellOut, status: z.array(CellOut), eta: z.array(CellOut), istruzione: z.array(CellOut) }),
   tabella_2A: z.object({ servizi: z.array(CellOut), totale: CellOut }),
+  avvisi: z.array(z.string()).describe('data-quality warnings: records not counted and why (e.g. a household with no members)'),
 });
 const DrillOut = z.object({ cella: z.string(), label: z.string(), nuclei: z.array(z.string()).optional(), uomini: z.array(z.string()).optional(), donne: z.array(z.string()).optional() });
 
@@ -38,7 +39,8 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
     const ats = ponAts(principal, body.ats, ctx.directory, microdata);
     const { project, households } = await loadAtsRecords(ctx.engine, ats);
     try {
-      return { scheda: computeScheda(project, households, body.fine_periodo, body.dia), ctx, ats };
+      const tipi = serviceTypesOf(ctx.model.tables.get('pon_servizi')?.columns.find((c) => c.name === 'tipo'));
+      return { scheda: computeScheda(project, households, body.fine_periodo, body.dia, tipi), ctx, ats };
     } catch (err) {
       if (err instanceof RangeError) throw new AppError('INVALID_REQUEST', `Periodo non valido: ${err.message}.`);
       throw err;
@@ -78,6 +80,7 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
       tabella_1A: strip(scheda.tabella_1A),
       tabella_1B: { totale: strip(b.totale), migranti: strip(b.migranti), disabilita: strip(b.disabilita), status: b.status.map(strip), eta: b.eta.map(strip), istruzione: b.istruzione.map(strip) },
       tabella_2A: { servizi: scheda.tabella_2A.servizi.map(strip), totale: strip(scheda.tabella_2A.totale) },
+      avvisi: scheda.avvisi,
     }));
   });
 
