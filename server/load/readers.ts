@@ -72,6 +72,8 @@ export function csvRecords(bytes: Readable, o: CsvOptions): RecordSource {
   // Line numbers are counted here (csv-parse's per-record info costs a third of the parse): one per record plus the newlines inside quoted fields.
   const parser = parse({ delimiter: o.separator, bom: true, relax_column_count: true, skip_empty_lines: false, relax_quotes: false });
   bytes.on('error', (err) => parser.destroy(err));
+  // The parser may fail (a quote never closed) before the records are read: the error is raised when they are.
+  parser.on('error', () => undefined);
   bytes.pipe(decoder(o.encoding)).pipe(parser);
   async function* records(): AsyncGenerator<SourceRecord> {
     let line = 1;
@@ -90,7 +92,9 @@ export function csvRecords(bytes: Readable, o: CsvOptions): RecordSource {
       }
     } catch (err) {
       const code = (err as { code?: string }).code;
-      if (code?.startsWith('CSV_')) throw new FileError(csvProblem(code, (err as Error).message), line);
+      // Records parsed ahead of the one consumed are lost with the error: the parser's own count says where the broken record starts.
+      const parsed = err as { records?: number; empty_lines?: number };
+      if (code?.startsWith('CSV_')) throw new FileError(csvProblem(code, (err as Error).message), Math.max(line, (parsed.records ?? 0) + (parsed.empty_lines ?? 0) + 1));
       throw err;
     } finally {
       resolveHeader(header);

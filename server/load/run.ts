@@ -101,6 +101,8 @@ interface Item {
   spooled?: string;
   finished: boolean;
   refusal?: Refusal;
+  /** An error of the file's stream before the load reached it (a client gone while the load waited). */
+  streamError?: Error;
 }
 
 export async function runLoad(engine: Engine, model: Model, input: LoadInput): Promise<LoadRecord> {
@@ -128,7 +130,9 @@ export async function runLoads(engine: Engine, model: Model, inputs: readonly Lo
       rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, maxRejects: input.maxRejects ?? 0, batches: [], rejects: emptyRejects(), error: '',
       startedAt: new Date().toISOString(), finishedAt: null, shadowUuid: '', replacedDemo: false, rowsReplaced: 0, refusal: '', groupId,
     };
-    return { input, table, record, ...workTables(table.name, id), finished: false };
+    const item: Item = { input, table, record, ...workTables(table.name, id), finished: false };
+    input.bytes?.on('error', (err) => (item.streamError ??= err));
+    return item;
   });
   for (const item of items) await writeJournal(engine, item.record);
   const run = queue.then(() => execute(engine, model, items));
@@ -254,6 +258,8 @@ async function readInto(engine: Engine, item: Item): Promise<void> {
   let bytesRead = 0;
   let path = input.path;
   let stream = input.bytes;
+  // A stream that failed or closed while the load waited would never deliver data nor end.
+  if (stream && (item.streamError || stream.destroyed)) throw item.streamError ?? new Error('il flusso del file si è chiuso prima della lettura');
   if (input.format === 'parquet' && stream && input.spoolDir) {
     item.spooled = path = spoolPath(input.spoolDir, 'parquet');
     await spoolTo(stream, path);
