@@ -31,7 +31,7 @@ export async function checkConsistency(engine: Engine, model: Model, staged: Rea
         );
         if (rows.length) {
           const where = staged.has(table.name) ? 'nel file' : 'nella tabella già caricata';
-          const message = `${table.name}.${c.name}: ${Number(rows[0].n)} ${Number(rows[0].n) === 1 ? 'valore' : 'valori'} ${where} senza riga corrispondente in ${ref.table}.${ref.column}${staged.has(ref.table) ? ' del file caricato insieme' : ''} (${rows.map((r) => r.v).join(', ')}${Number(rows[0].n) > SAMPLE ? ', …' : ''})`;
+          const message = `${table.name}.${c.name}: ${Number(rows[0].n)} ${Number(rows[0].n) === 1 ? 'valore' : 'valori'} ${where} senza riga corrispondente in ${ref.table}.${ref.column}${staged.has(ref.table) ? (staged.size > 1 ? ' del file caricato insieme' : ' del file caricato') : ''} (${rows.map((r) => r.v).join(', ')}${Number(rows[0].n) > SAMPLE ? ', …' : ''})`;
           add(staged.has(table.name) ? table.name : ref.table, message);
         }
       }
