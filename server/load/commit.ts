@@ -23,6 +23,11 @@ async function partitions(engine: Engine, name: string): Promise<Partition[]> {
   return rows.map((r) => ({ ...r, rows: Number(r.rows) }));
 }
 
+/** The batches (partition values) a staging table holds. */
+export async function stagedBatches(engine: Engine, staging: string): Promise<string[]> {
+  return (await partitions(engine, staging)).map((p) => p.p);
+}
+
 /** Rows replaced and loaded per batch; one entry with batch '' when the load replaces the whole table (no batches, or demo data). */
 export async function batchRows(engine: Engine, table: TableDef, staging: string, wholeTable: boolean): Promise<BatchRows[]> {
   const loaded = await partitions(engine, staging);

@@ -18,7 +18,7 @@ import type { Engine } from '../engine/client.ts';
 import { AppError } from '../errors.ts';
 import type { Model, TableDef } from '../model/types.ts';
 import { dataInfo } from '../data/bootstrap.ts';
-import { assembleIncoming, batchRows, dropNow, swap, tableUuid } from './commit.ts';
+import { assembleIncoming, batchRows, dropNow, stagedBatches, swap, tableUuid } from './commit.ts';
 import { checkConsistency } from './consistency.ts';
 import { checkChecksum, checkExpectedRows, checkFreeSpace, checkShrink, DEFAULT_SHRINK_SHARE, spaceNeeded, type Refusal } from './guards.ts';
 import { emptyRejects, writeJournal, type LoadRecord } from './journal.ts';
@@ -210,7 +210,7 @@ async function execute(engine: Engine, model: Model, items: Item[]): Promise<Loa
       item.record.replacedDemo = demo?.generated === true;
       const rows = await batchRows(engine, item.table, item.staging, item.record.replacedDemo);
       item.record.rowsReplaced = rows.reduce((s, b) => s + b.replaced, 0);
-      if (item.table.batch.length) item.record.batches = rows.map((b) => b.batch);
+      if (item.table.batch.length) item.record.batches = await stagedBatches(engine, item.staging);
       refuse(item, checkShrink(item.table.name, rows, { share: item.input.shrinkShare ?? DEFAULT_SHRINK_SHARE, allow: item.input.allowShrink === true, replacingDemo: item.record.replacedDemo }));
     }
     if (items.some((i) => i.refusal)) return await refuseAll();
