@@ -183,3 +183,29 @@ t.test('Date -> Date32: npm run schema widens the column in place, keeping every
   const narrowing = await planMigration(engine, model);
   t.match(narrowing.refusals.map((x) => x.reason), [/la colonna inizio è Nullable\(Date32\) nella tabella ma Nullable\(Date\) nel file/], 'Date32 -> Date could lose dates: refused');
 });
+
+t.test('a batch of tables stopped between two swaps is finished at the next start, and the start says so', async (t) => {
+  const { writeJournal } = await import('../server/load/journal.ts');
+  const { recoverLoads, recoveryLine } = await import('../server/load/recover.ts');
+  const uuid = async (name: string) => (await engine.query<{ u: string }>(`SELECT toString(uuid) AS u FROM system.tables WHERE database = 'pas' AND name = {n:String}`, { n: name }))[0].u;
+  // Two tables of one batch ready to swap; the process stops after the first swap.
+  await engine.command(`CREATE TABLE ${engine.table('_stg_sad_test_g1')} AS ${T}`);
+  await engine.command(`INSERT INTO ${engine.table('_stg_sad_test_g1')} (anno, utente_id, comune, ats, eta, genere, ore) VALUES (2030, 1, '058091', 'X', 1, 1, 1)`);
+  await engine.command(`CREATE TABLE ${engine.table('_stg_pon_progetti_g1')} AS ${engine.table('pon_progetti')}`);
+  await engine.command(`INSERT INTO ${engine.table('_stg_pon_progetti_g1')} VALUES ('ATS00000', '1965-01-01', 7)`);
+  const [base] = await listLoads(engine, { table: 'sad_test', limit: 1 });
+  const record = (id: string, table: string, shadowUuid: string) => ({ ...base, id, table, status: 'committing' as const, shadowUuid, groupId: 'g1', finishedAt: null, error: '' });
+  await writeJournal(engine, record('g1-a', 'sad_test', await uuid('_stg_sad_test_g1')));
+  await writeJournal(engine, record('g1-b', 'pon_progetti', await uuid('_stg_pon_progetti_g1')));
+  await engine.command(`EXCHANGE TABLES ${T} AND ${engine.table('_stg_sad_test_g1')}`);
+  const r = await recoverLoads(engine);
+  t.same([r.completed.sort(), r.interrupted], [['g1-a', 'g1-b'], []]);
+  t.same(await engine.query(`SELECT ats, toString(dia) AS dia, nuclei_previsti FROM ${engine.table('pon_progetti')}`), [{ ats: 'ATS00000', dia: '1965-01-01', nuclei_previsti: 7 }], 'the second table swapped in at start');
+  t.same(await engine.query(`SELECT anno FROM ${T}`), [{ anno: 2030 }]);
+  t.same(r.droppedTables.sort(), ['_stg_pon_progetti_g1', '_stg_sad_test_g1']);
+  t.equal(
+    recoveryLine(r),
+    "pulizia di caricamenti interrotti: -; tabelle di appoggio eliminate: 2; riusciti nonostante l'arresto (la tabella era già stata scambiata): g1-a, g1-b",
+  );
+  t.same(await leftovers(), { tables: [], parts: 0, waitingForDeletion: 0 });
+});

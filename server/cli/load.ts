@@ -14,7 +14,7 @@ import { AppError } from '../errors.ts';
 import { sha256Hex } from '../load/guards.ts';
 import type { LoadRecord } from '../load/journal.ts';
 import { ENCODINGS, FILE_FORMATS, type Encoding, type FileFormat } from '../load/readers.ts';
-import { recoverLoads } from '../load/recover.ts';
+import { recoverLoads, recoveryLine } from '../load/recover.ts';
 import { runLoads, type LoadProgress } from '../load/run.ts';
 import { fail, parseOrExit } from './args.ts';
 import { cliConfig, modelOrExit, openCliEngine } from './open-engine.ts';
@@ -171,11 +171,7 @@ if (values.server) {
   try {
     await ensureSchema(engine);
     const recovered = await recoverLoads(engine);
-    if (recovered.interrupted.length || recovered.droppedTables.length || recovered.completed.length)
-      console.error(
-        `[carico] pulizia di caricamenti interrotti: ${recovered.interrupted.join(', ') || '-'}; tabelle di appoggio eliminate: ${recovered.droppedTables.length}` +
-          (recovered.completed.length ? `; riusciti nonostante l'arresto, la tabella era già stata scambiata: ${recovered.completed.join(', ')}` : ''),
-      );
+    if (recovered.interrupted.length || recovered.droppedTables.length || recovered.completed.length) console.error(`[carico] ${recoveryLine(recovered)}`);
     const records = await runLoads(engine, model, sources.map((src) => ({
       table: src.table,
       format: src.format,

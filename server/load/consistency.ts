@@ -12,6 +12,15 @@ import type { Model, TableColumn } from '../model/types.ts';
 
 const SAMPLE = 5;
 
+/** Whether a load of these tables has anything to check across tables (a column of, or pointing to, one of them). */
+export function hasCrossTableRules(model: Model, tables: ReadonlySet<string>): boolean {
+  for (const table of model.tables.values())
+    for (const c of table.columns)
+      for (const ref of [c.references, c.notAfter, c.notBefore])
+        if (ref && (tables.has(table.name) || tables.has(ref.table))) return true;
+  return false;
+}
+
 /** Problems per table name (of the batch), in Italian, each naming the column, the count and a few values. */
 export async function checkConsistency(engine: Engine, model: Model, staged: ReadonlyMap<string, string>): Promise<Map<string, string[]>> {
   const problems = new Map<string, string[]>();

@@ -64,8 +64,6 @@ export async function recoverLoads(engine: Engine): Promise<Recovery> {
 
 /** The one line a start prints about what it settled, naming loads that had in fact succeeded (swapped just before the stop). */
 export function recoveryLine(r: Recovery): string {
-  const parts = [`caricamenti interrotti dall'arresto precedente: ${r.interrupted.join(', ') || 'nessuno'} (dati precedenti intatti)`];
-  if (r.completed.length) parts.push(`riusciti nonostante l'arresto (la tabella era già stata scambiata): ${r.completed.join(', ')}`);
-  parts.push(`tabelle di appoggio eliminate: ${r.droppedTables.length}`);
-  return parts.join('; ');
+  const done = r.completed.length ? `; riusciti nonostante l'arresto (la tabella era già stata scambiata): ${r.completed.join(', ')}` : '';
+  return `pulizia di caricamenti interrotti: ${r.interrupted.join(', ') || '-'}; tabelle di appoggio eliminate: ${r.droppedTables.length}${done}`;
 }

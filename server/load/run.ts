@@ -19,7 +19,7 @@ import { AppError } from '../errors.ts';
 import type { Model, TableDef } from '../model/types.ts';
 import { dataInfo } from '../data/bootstrap.ts';
 import { assembleIncoming, batchRows, dropNow, stagedBatches, swap, tableUuid } from './commit.ts';
-import { checkConsistency } from './consistency.ts';
+import { checkConsistency, hasCrossTableRules } from './consistency.ts';
 import { checkChecksum, checkExpectedRows, checkFreeSpace, checkShrink, DEFAULT_SHRINK_SHARE, spaceNeeded, type Refusal } from './guards.ts';
 import { emptyRejects, writeJournal, type LoadRecord } from './journal.ts';
 import { checkTableMatches, referenceData } from './prepare.ts';
@@ -187,7 +187,7 @@ async function execute(engine: Engine, model: Model, items: Item[]): Promise<Loa
     }
     if (items.some((i) => i.refusal)) return await refuseAll();
 
-    if (items.length > 1 || items[0].table.columns.some((c) => c.references || c.notAfter || c.notBefore) || [...model.tables.values()].some((t) => t.columns.some((c) => c.references?.table === items[0].table.name || c.notAfter?.table === items[0].table.name || c.notBefore?.table === items[0].table.name))) {
+    if (hasCrossTableRules(model, new Set(items.map((i) => i.table.name)))) {
       const problems = await checkConsistency(engine, model, new Map(items.map((i) => [i.table.name, i.staging])));
       for (const item of items) {
         const p = problems.get(item.table.name);
