@@ -235,11 +235,15 @@ async function execute(engine: Engine, model: Model, items: Item[]): Promise<Loa
     return items.map((i) => i.record);
   } catch (err) {
     const disconnected = items.some((i) => i.input.disconnected?.());
+    const noSpace = (err as { code?: string }).code === 'ENOSPC' || /not enough space|Cannot reserve/i.test((err as Error).message);
     const reason = disconnected
       ? `connessione interrotta dal client durante l'invio del file: dati precedenti intatti`
-      : (err as Error).message.split('\n')[0];
+      : noSpace
+        ? `spazio su disco esaurito durante il caricamento (${(err as Error).message.split('\n')[0].slice(0, 200)}): dati precedenti intatti, lo spazio occupato dal caricamento è già stato liberato; liberare spazio e riprovare`
+        : (err as Error).message.split('\n')[0];
     for (const item of items) if (!item.finished) await finish(item, 'failed', reason).catch(() => undefined);
     if (err instanceof AppError) throw err;
+    if (noSpace) throw new AppError('LOAD_NO_SPACE', `Caricamento ${items[0].record.id} non riuscito: ${reason}`);
     const id = items.length > 1 ? `del lotto ${items[0].record.groupId}` : items[0].record.id;
     throw new AppError('LOAD_FAILED', `Caricamento ${id} non riuscito, dati precedenti intatti: ${reason}`);
   } finally {
