@@ -161,6 +161,29 @@ t.test('separator and encoding detected from the file: a ";" Latin-1 file with t
   );
 });
 
+t.test('running out of space during a load: 507 with a clear message and a journal entry, the table unchanged', async (t) => {
+  const before = await digest();
+  const body = new PassThrough();
+  const running = load({ bytes: body, fileName: 'full.csv' });
+  body.write(text(rows(2030, 10, 1)));
+  setTimeout(() => body.destroy(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })), 50);
+  await t.rejects(running, { code: 'LOAD_NO_SPACE', status: 507 });
+  const [failed] = await listLoads(engine, { table: 'sad_test', limit: 1 });
+  t.same([failed.fileName, failed.status], ['full.csv', 'failed']);
+  t.equal(failed.error, 'spazio su disco esaurito durante il caricamento (ENOSPC: no space left on device, write): dati precedenti intatti, lo spazio occupato dal caricamento è già stato liberato; liberare spazio e riprovare');
+  t.same(await digest(), before);
+  t.same(await leftovers(), { tables: [], parts: 0, waitingForDeletion: 0 });
+});
+
+t.test('reddito_annuo: empty allowed for the inactive, required for employees and the self-employed', async (t) => {
+  const { compileValidator } = await import('../server/load/validate.ts');
+  const v = compileValidator(model.tables.get('pon_condizioni')!, { codes: new Map([['territorio.ats', new Set(['A'])]]), lookups: new Map() });
+  const row = (condizione: string, reddito: string) => v.check({ componente_id: 'C', ats: 'A', dal: '2018-01-01', condizione, reddito_annuo: reddito, isced: '3' });
+  t.same(row('inattivo', ''), { ok: true, values: ['C', 'A', '2018-01-01', 'inattivo', null, '3'] });
+  t.same(row('dipendente', ''), { ok: false, errors: [{ column: 'reddito_annuo', reason: 'valore obbligatorio quando condizione è dipendente o autonomo', value: 'dipendente' }] });
+  t.same(row('autonomo', '4800'), { ok: true, values: ['C', 'A', '2018-01-01', 'autonomo', '4800', '3'] });
+});
+
 t.test('Date -> Date32: npm run schema widens the column in place, keeping every row, and births before 1970 load', async (t) => {
   await load({ ...csv(rows(2024, 3, 100)), allowShrink: true });
   const asDate32 = loadModel({ files: { ...readDir('cubes'), 'cubes/sad_test.yaml': SAD_CUBE.replace('inizio: { type: Date, required: false }', 'inizio: { type: Date32, required: false }') } });
