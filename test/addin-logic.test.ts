@@ -39,7 +39,7 @@ t.test('moving a dimension between axes never duplicates it', async (t) => {
 });
 
 t.test('grid: column headers stay above their figures even without row dimensions', async (t) => {
-  const { toGrid } = await import('../server/query/grid.ts');
+  const { toGrid } = await import('../server/present/grid.ts');
   const grid = toGrid({
     cube: 'c', cubeLabel: { it: 'C' }, filters: [], dataDate: '', dataVersion: 'L1', demo: false, truncated: false,
     columns: [

@@ -4,7 +4,7 @@
  * reports can show nothing a query could not.
  */
 import { AppError } from '../errors.ts';
-import { labelText } from '../query/crosstab.ts';
+import { labelText } from '../present/crosstab.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
 import type { Label, QueryResult } from '../query/result.ts';
 import type { Filter, QuerySpec } from '../query/spec.ts';

@@ -10,10 +10,10 @@ import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
 import { mayOpenLevel } from '../../security/levels.ts';
 import type { Principal } from '../../security/principal.ts';
 import { checkCubeAccess } from '../../security/scope.ts';
-import { toCsv } from '../formats/csv.ts';
-import { toXlsx } from '../formats/xlsx.ts';
+import { toCsv } from '../../formats/csv.ts';
+import { toXlsx } from '../../formats/xlsx.ts';
 import { auditQuery } from '../audit.ts';
-import { chooseFormat, FORMATS, MEDIA_TYPES } from '../negotiate.ts';
+import { chooseFormat, FORMATS, MEDIA_TYPES } from '../../formats/negotiate.ts';
 import { CubeOut, CubeSummaryOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
 
 export interface CubeRoutesOptions {

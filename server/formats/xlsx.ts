@@ -8,9 +8,9 @@
  * "Definizioni" with what every measure and dimension means.
  */
 import ExcelJS from 'exceljs';
-import { labelText, toCrosstab, type Lang } from '../../query/crosstab.ts';
-import { toGrid, type Grid, type GridValue } from '../../query/grid.ts';
-import type { Format, QueryResult, ResultColumn } from '../../query/result.ts';
+import { labelText, toCrosstab, type Lang } from '../present/crosstab.ts';
+import { toGrid, type Grid, type GridValue } from '../present/grid.ts';
+import type { Format, QueryResult, ResultColumn } from '../query/result.ts';
 
 export interface XlsxOptions {
   lang?: Lang;
