@@ -10,7 +10,7 @@
 import ExcelJS from 'exceljs';
 import { labelText, toCrosstab, type Lang } from '../../query/crosstab.ts';
 import { toGrid, type Grid, type GridValue } from '../../query/grid.ts';
-import type { Format, QueryResult, ResultColumn } from '../../query/result.ts';
+import type { Format, QueryResult, ResultColumn } from '../../plan/result.ts';
 
 export interface XlsxOptions {
   lang?: Lang;
