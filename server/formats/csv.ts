@@ -20,7 +20,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { SUPPRESSED_MARK } from '../present/grid.ts';
-import type { Cell, QueryResult } from '../query/result.ts';
+import type { Cell, QueryResult } from '../plan/result.ts';
 import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../present/crosstab.ts';
 
 export interface CsvOptions {

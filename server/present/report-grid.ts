@@ -1,7 +1,7 @@
 /** A report laid out for a new sheet: indicators, then each table (one block per comparison), and where each chart goes. */
 import { labelText, type Lang } from './crosstab.ts';
 import { NUMBER_FORMATS, toGrid, type GridValue } from './grid.ts';
-import type { Format } from '../query/result.ts';
+import type { Format } from '../plan/result.ts';
 import type { ReportResult } from '../reports/run.ts';
 
 export interface ChartSpec {
