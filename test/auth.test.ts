@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { createVerifier } from '../server/security/tokens.ts';
-import { LEVEL_ORDER, mayOpenLevel } from '../server/security/levels.ts';
+import { PROFILES as LEVEL_ORDER, mayOpenLevel } from '../server/security/profiles.ts';
 import { AppError } from '../server/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pas-auth-'));

@@ -8,8 +8,7 @@ import { loadConfig } from '../config.ts';
 import { fail as failWith, parseOrExit } from './args.ts';
 import { ApiKeyStore } from '../security/api-keys.ts';
 import { loadAuthSettings } from '../security/auth-config.ts';
-import type { Role } from '../security/principal.ts';
-import { ROLES } from '../security/tokens.ts';
+import { ROLES, type Role } from '../security/profiles.ts';
 
 const usage = `uso:
   npm run apikey -- create --name <nome> --profile <${ROLES.join('|')}> [--scope <codice>]

@@ -5,8 +5,8 @@
 import { loadConfig } from '../config.ts';
 import { parseOrExit } from './args.ts';
 import { loadAuthSettings } from '../security/auth-config.ts';
-import type { Role } from '../security/principal.ts';
-import { mintToken, ROLES } from '../security/tokens.ts';
+import { ROLES, type Role } from '../security/profiles.ts';
+import { mintToken } from '../security/tokens.ts';
 
 const usage = `uso: npm run token -- --profile <${ROLES.join('|')}> [--scope <codice>] [--sub <utente>] [--expires 8h]
   --scope   codice della regione (es. 12), dell'ATS (es. ATS12003), del comune ISTAT (es. 058091) o dell'ente (es. C058091); non per nazionale e admin

@@ -3,6 +3,7 @@
  * `npm run cubes:schema` turns it into a JSON Schema for editors.
  */
 import { z } from 'zod';
+import { ProfileSchema } from '../security/profiles.ts';
 
 const identifier = z
   .string()
@@ -94,8 +95,7 @@ export const AccessSchema = z.strictObject({
     .optional()
     .describe('dimensions holding the territory codes a territorial profile is restricted on (default: the dimensions named regione, ats, comune)'),
   provider: identifier.optional().describe("dimension of the ente erogatore: an Ente profile sees only its own rows (ottica di erogazione)"),
-  level: z
-    .enum(['nazionale', 'regionale', 'ats', 'comunale', 'ente'])
+  level: ProfileSchema
     .optional()
     .describe('detail level of the cube: profiles of this level and above may open it (default ente: every profile)'),
   ancestor_totals: z

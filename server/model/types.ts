@@ -1,5 +1,6 @@
 /** The validated, resolved cube model the rest of the server works with. Plain readonly data. */
 import type { Format, Label } from '../plan/result.ts';
+import type { Profile } from '../security/profiles.ts';
 
 export type MemberKey = string | number;
 
@@ -77,7 +78,7 @@ export interface Access {
   readonly provider?: string;
   readonly ancestorTotals: boolean;
   /** Detail level: profiles of this level and above may open the cube. */
-  readonly level: 'nazionale' | 'regionale' | 'ats' | 'comunale' | 'ente';
+  readonly level: Profile;
 }
 
 export interface Disclosure {

@@ -8,8 +8,8 @@ import { labelText } from '../query/crosstab.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
 import type { Label, QueryResult } from '../plan/result.ts';
 import type { Filter, QuerySpec } from '../plan/spec.ts';
-import type { Level, Place } from '../security/directory.ts';
-import { mayOpenLevel } from '../security/levels.ts';
+import type { Place } from '../security/directory.ts';
+import { mayOpenLevel, PROFILE_LEVEL, type Level } from '../security/profiles.ts';
 import type { Principal } from '../security/principal.ts';
 import { resolveScope } from '../security/scope.ts';
 import type { Report } from './load.ts';
@@ -57,7 +57,7 @@ export function mayOpenReport(report: Pick<Report, 'level' | 'profiles'>, profil
   return mayOpenLevel(profile, report.level);
 }
 
-const LEVEL_OF: Record<string, Level | undefined> = { regionale: 'regione', ats: 'ats', comunale: 'comune' };
+const LEVEL_OF: Record<string, Level | undefined> = PROFILE_LEVEL;
 const CHILD: Record<string, Level | undefined> = { italia: 'regione', regione: 'ats', ats: 'comune' };
 
 export async function runReport(ctx: QueryContext, report: Report, req: ReportRequest, principal: Principal): Promise<ReportResult> {

@@ -7,13 +7,13 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { Caller, Role } from './principal.ts';
-import { ROLES } from './tokens.ts';
+import type { Caller } from './principal.ts';
+import { RoleSchema, type Role } from './profiles.ts';
 
 const StoredKey = z.object({
   id: z.string(),
   name: z.string(),
-  profile: z.enum(ROLES),
+  profile: RoleSchema,
   scope: z.string().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   created: z.string(),

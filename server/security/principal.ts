@@ -1,5 +1,7 @@
 /** Who is asking. Authentication (tokens, API keys) produces one of these; the query path only reads it. */
-export type Profile = 'nazionale' | 'regionale' | 'ats' | 'comunale' | 'ente';
+import type { Profile, Role } from './profiles.ts';
+
+export type { Profile, Role };
 
 export interface Principal {
   readonly id: string;
@@ -20,7 +22,5 @@ export interface Admin {
 /** Whoever presented valid credentials: a data profile or the administrator. */
 export type Caller = Principal | Admin;
 
-/** A data profile or the admin role: what tokens and API keys may carry. */
-export type Role = Profile | 'admin';
 
 export const isAdmin = (caller: Caller): caller is Admin => 'role' in caller && caller.role === 'admin';

@@ -20,8 +20,8 @@ import type { Cube, Dimension, Model } from '../model/types.ts';
 import { mapExpressions, type AggregatePlan, type PredicateNode } from '../plan/plan.ts';
 import type { QueryPlan } from '../plan/plan.ts';
 import { findCube, keyExpr, memberPredicate } from '../plan/predicates.ts';
-import type { Directory, Level, Place, Provider } from './directory.ts';
-import { mayOpenLevel } from './levels.ts';
+import type { Directory, Place, Provider } from './directory.ts';
+import { mayOpenLevel, PROFILE_LEVEL, type Level } from './profiles.ts';
 import type { Principal } from './principal.ts';
 
 export type Scope =
@@ -29,7 +29,6 @@ export type Scope =
   | { readonly kind: 'territory'; readonly place: Place }
   | { readonly kind: 'provider'; readonly provider: Provider };
 
-const PROFILE_LEVEL: Record<'regionale' | 'ats' | 'comunale', Level> = { regionale: 'regione', ats: 'ats', comunale: 'comune' };
 
 /** What the principal may see; an unknown scope code is refused (a token for a territory that does not exist). */
 export function resolveScope(principal: Principal, directory: Directory): Scope {

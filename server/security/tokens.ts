@@ -9,11 +9,9 @@ import { dirname } from 'node:path';
 import { createLocalJWKSet, importSPKI, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
-import type { Caller, Role } from './principal.ts';
+import type { Caller } from './principal.ts';
+import { ROLES, RoleSchema, type Role } from './profiles.ts';
 
-export const PROFILES = ['nazionale', 'regionale', 'ats', 'comunale', 'ente'] as const;
-/** What a token or an API key may carry: a data profile, or `admin`. */
-export const ROLES = [...PROFILES, 'admin'] as const;
 
 export interface TokenConfig {
   /** HS256 shared secret. */
@@ -30,7 +28,7 @@ export interface TokenConfig {
 
 const Claims = z.object({
   sub: z.string().min(1).max(200),
-  profile: z.enum(ROLES),
+  profile: RoleSchema,
   scope: z.string().min(1).max(64).optional(),
   name: z.string().max(200).optional(),
 });

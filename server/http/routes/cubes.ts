@@ -7,7 +7,7 @@ import { isDemo, runQuery, type QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
 import { findCube, findDimension } from '../../plan/predicates.ts';
 import { QuerySpecSchema, type QuerySpec } from '../../plan/spec.ts';
-import { mayOpenLevel } from '../../security/levels.ts';
+import { mayOpenLevel } from '../../security/profiles.ts';
 import type { Principal } from '../../security/principal.ts';
 import { checkCubeAccess } from '../../security/scope.ts';
 import { toCsv } from '../formats/csv.ts';
