@@ -34,6 +34,8 @@ export interface Dimension {
   readonly ordered: boolean;
   readonly members: MemberSource;
   readonly provenance: 'reale' | 'plausibile';
+  /** Stands for places (territory levels, ente erogatore, relative_to_scope, or declared): never in a benchmark. */
+  readonly territorial: boolean;
   /** Hierarchy this dimension is a level of, if any. */
   readonly hierarchy?: { readonly name: string; readonly level: number };
 }
@@ -76,7 +78,12 @@ export interface Access {
   /** Dimension holding the codes of each territory level, when the cube has it. */
   readonly territory: Readonly<Partial<Record<'regione' | 'ats' | 'comune', string>>>;
   readonly provider?: string;
-  readonly ancestorTotals: boolean;
+  /** Profiles that may read the cube (each through its link: territory dimensions, or `ente`). */
+  readonly profiles: readonly Profile[];
+  /** How a record belongs to an Ente profile; absent: the Ente profile does not read the cube. */
+  readonly ente?: 'provider' | 'seat';
+  /** Confronti (ancestor totals), when allowed: the dimensions a benchmark may use and the minimum of territorial units per cell. */
+  readonly benchmark?: { readonly dimensions: readonly string[]; readonly minUnits: number };
   /** Detail level: profiles of this level and above may open the cube. */
   readonly level: Profile;
 }
