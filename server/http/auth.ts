@@ -49,7 +49,7 @@ async function authenticate(request: FastifyRequest, auth: Authenticator): Promi
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey) {
     const principal = auth.apiKeys?.authenticate(apiKey);
-    if (!principal) throw new AppError('UNAUTHORIZED', 'La chiave API non è valida o è stata revocata.');
+    if (!principal) throw new AppError('UNAUTHORIZED', 'La chiave API non è valida, è scaduta o è stata revocata: chiederne una nuova all\'amministratore (npm run apikey -- create).');
     return principal;
   }
   if (header?.startsWith('Bearer ')) return auth.verify(header.slice(7).trim());
