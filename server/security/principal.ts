@@ -1,4 +1,5 @@
 /** Who is asking. Authentication (tokens, API keys) produces one of these; the query path only reads it. */
+import { AppError } from '../errors.ts';
 import type { Profile, Role } from './profiles.ts';
 
 export type { Profile, Role };
@@ -24,3 +25,17 @@ export type Caller = Principal | Admin;
 
 
 export const isAdmin = (caller: Caller): caller is Admin => 'role' in caller && caller.role === 'admin';
+
+/** The administrator, or a refusal: administration is kept apart from reading data. */
+export function requireAdmin(caller: Caller | undefined): Admin {
+  if (!caller || !isAdmin(caller))
+    throw new AppError('FORBIDDEN_ROLE', caller ? `Le operazioni di amministrazione (/v1/admin) sono riservate al ruolo admin; il profilo ${caller.profile} consulta i dati.` : 'Operazione riservata al ruolo admin.');
+  return caller;
+}
+
+/** A data profile, or a refusal: the admin role reads no data. */
+export function requireDataProfile(caller: Caller): Principal {
+  if (isAdmin(caller))
+    throw new AppError('FORBIDDEN_ROLE', "Il ruolo admin amministra cubi e caricamenti e non consulta i dati: per interrogare i cubi usare un token di un profilo (es. npm run token -- --profile nazionale).");
+  return caller;
+}
