@@ -284,7 +284,7 @@ function resolveAccess(file: CubeFile, territory: Record<string, string>, dimens
   if (a.ente === 'seat' && file.disclosure) issues.push(issueAt(at, ['access', 'ente'], 'ente: seat is for reference data that are not about persons; a cube with disclosure is read by an ente only through the records it delivered (ente: provider)'));
   const ente = a.ente ?? (provider ? 'provider' : undefined);
   const territorial = Object.keys(territory).length > 0;
-  const profiles = a.profiles ?? PROFILES.filter((p) => p === 'nazionale' || (p === 'ente' ? ente !== undefined : territorial));
+  const profiles = a.profiles ?? PROFILES.filter((p) => (p === 'ente' ? ente !== undefined : isTerritorial(p) ? territorial : true));
   (a.profiles ?? []).forEach((p, i) => {
     if (p === 'ente' && !ente) issues.push(issueAt(at, ['access', 'profiles', i], 'the ente profile needs a link to the records: declare access.provider (records it delivered) or, for reference data, access.ente: seat'));
     if (isTerritorial(p) && !territory[PROFILE_LEVEL[p]]) issues.push(issueAt(at, ['access', 'profiles', i], `the ${p} profile needs the territory dimension "${PROFILE_LEVEL[p]}" (or access.territory.${PROFILE_LEVEL[p]})`));
