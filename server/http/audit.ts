@@ -17,7 +17,7 @@ export function auditQuery(request: FastifyRequest, what: { cube?: string; repor
         filters: what.spec?.filters ?? [],
         rows: result.rows.length,
         cells: result.rows.length * measures,
-        suppressed: result.suppression ? (result.suppression.primary + result.suppression.secondary) * measures : 0,
+        suppressed: result.suppression ? (result.suppression.primary + result.suppression.secondary + (result.suppression.territory?.cells ?? 0)) * measures : 0,
       },
     },
     'audit',
