@@ -47,6 +47,8 @@ t.test('iat or nbf in the future beyond 60 s of clock skew is refused; within it
   const nbf = await refusal(await signed({ sub: 'u', profile: 'nazionale', iat: now(), nbf: now() + 600, exp: now() + 3600 }));
   t.match(nbf.message, /inizio validità \(nbf\) nel futuro/);
   t.ok(await verify(await signed({ sub: 'u', profile: 'nazionale', iat: now() + 30, exp: now() + 3600 })), 'a clock 30 s ahead is tolerated');
+  const expired = await refusal(await signed({ sub: 'u', profile: 'nazionale', iat: now() - 3600, exp: now() - 2 }));
+  t.match(expired.message, /è scaduto/, 'the skew never extends an expired token');
 });
 
 t.test('lifetime: at most 30 days by default, configurable', async (t) => {

@@ -77,6 +77,8 @@ export async function createVerifier(config: TokenConfig): Promise<Verifier> {
     } catch (err) {
       throw refuse(tokenError(err as { code?: string; claim?: string; reason?: string }));
     }
+    // The skew tolerates clocks ahead (iat, nbf), never an expired token.
+    if (payload.exp! <= Date.now() / 1000) throw refuse('è scaduto');
     if (payload.exp! - payload.iat! > maxLifetime + CLOCK_SKEW_SECONDS)
       throw refuse(`dura più del massimo consentito (${Math.round(maxLifetime / 3600)} ore dall'emissione)`);
     const claims = Claims.safeParse(payload);
