@@ -13,7 +13,7 @@ import { secureQuery } from '../security/scope.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
 import type { AggregatePlan } from './plan.ts';
-import { findDimension, planQuery, type QueryPlan } from './planner.ts';
+import { declaredKeys, findDimension, planQuery, type QueryPlan } from './planner.ts';
 import type { Label, QueryResult, ResultColumn, ResultRow } from './result.ts';
 import type { QuerySpec } from './spec.ts';
 
@@ -191,7 +191,8 @@ function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 
 function resultColumns(cube: Cube, plan: QueryPlan): ResultColumn[] {
   const cols: ResultColumn[] = plan.main.dimensions.map((d) => {
     const dim = cube.dimensions.get(d.name)!;
-    return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type };
+    const members = declaredKeys(dim);
+    return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type, ...(members ? { members: [...members] } : {}) };
   });
   for (const name of plan.outputs) {
     const m = cube.measures.get(name)!;
