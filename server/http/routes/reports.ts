@@ -36,7 +36,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
           dimension: name,
           label: dim.label,
           total: page.total,
-          values: page.total <= INLINE_VALUES ? page.members : undefined,
+          values: page.total <= INLINE_VALUES ? page.members.map(({ key, label }) => ({ key, label })) : undefined,
           members: `/v1/cubes/${cube.name}/dimensions/${name}/members`,
         });
       }
