@@ -125,13 +125,13 @@ t.test('a 100,000-row XLSX streams: bytes leave while later rows are still being
   t.ok(bytes > 100_000, 'a real workbook');
 });
 
-t.test('a 100,000-row query answer as XLSX and CSV: streams, read back whole', async (t) => {
-  const result = bigResult(100_000);
-  const csv = parse(await collect(csvStream(result))) as string[][];
-  t.equal(csv.length, 100_001, 'header + every row');
-  t.same(csv[100_000], ['C099999', '', String(99_999 % 997)]);
-  // Read the workbook back with exceljs's streaming reader: row count and the last row's types.
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(xlsxStream(result), { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache' });
+t.test('a large query answer as CSV and XLSX: streams, read back whole', async (t) => {
+  const csv = parse(await collect(csvStream(bigResult(100_000)))) as string[][];
+  t.equal(csv.length, 100_001, 'header + every row of 100,000');
+  t.same(csv[100_000], ['C099999', 'C099999', String(99_999 % 997)], 'a member without label is named by its code');
+  // Read a workbook back with exceljs's streaming reader (slow: 20,000 rows are enough for the layout): row count and the last row's types.
+  const N = 20_000;
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(xlsxStream(bigResult(N)), { worksheets: 'emit', sharedStrings: 'cache', styles: 'cache' });
   let count = 0;
   let last: ExcelJS.Row | undefined;
   for await (const ws of reader) {
@@ -141,9 +141,9 @@ t.test('a 100,000-row query answer as XLSX and CSV: streams, read back whole', a
       last = row;
     }
   }
-  // Title, date line, blank, header, 100,000 rows.
-  t.equal(count, 4 + 100_000);
-  t.equal(last!.getCell(1).value, 'C099999');
+  // Title, date line, header and the rows (the reader skips the blank row).
+  t.equal(count, 3 + N);
+  t.equal(last!.getCell(1).value, `C0${N - 1}`);
   t.equal(last!.getCell(3).type, ExcelJS.ValueType.Number, 'figures are numbers, not text');
   t.equal(last!.getCell(3).numFmt, '#,##0');
 });

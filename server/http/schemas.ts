@@ -5,6 +5,7 @@
  * the add-in's bundle).
  */
 import { z } from 'zod';
+import { MEASURE_KIND_NAMES } from '../model/measure-kinds.ts';
 
 export const LabelOut = z.object({ it: z.string(), en: z.string().optional() });
 
@@ -41,7 +42,7 @@ export const MeasureOut = z.object({
   label: LabelOut,
   definition: z.string(),
   format: z.enum(['euro', 'integer', 'decimal', 'percent']),
-  type: z.enum(['sum', 'count', 'count_distinct', 'ratio']),
+  type: z.enum(MEASURE_KIND_NAMES),
   additive: z.boolean().describe('false: never add rows up (distinct counts, ratios); use the totals the server computes'),
 });
 
