@@ -1,7 +1,7 @@
 /** The pane's pure logic: from the user's choices to the query contract, and the report layout. */
 import t from 'tap';
 import { emptyState, toggleAxis, toSpec } from '../addin/src/query-builder.ts';
-import { QuerySpecSchema } from '../server/query/spec.ts';
+import { QuerySpecSchema } from '../server/plan/spec.ts';
 
 t.test('choices become a valid query', async (t) => {
   let s = emptyState('prestazioni');

@@ -19,7 +19,7 @@ import { toCrosstab } from '../server/present/crosstab.ts';
 import { gridRow, type GridRow } from '../server/present/grid.ts';
 import { decimalsFor, numberFormat } from '../server/present/number-formats.ts';
 import { sheetNames, shortenTitle } from '../server/present/sheet-names.ts';
-import type { QueryResult, ResultRow } from '../server/query/result.ts';
+import type { QueryResult, ResultRow } from '../server/plan/result.ts';
 import { demoApp } from './helpers/app.ts';
 
 type Row = Record<string, unknown>;

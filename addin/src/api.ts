@@ -1,6 +1,6 @@
 /** The server's REST API as the pane uses it, with failures turned into messages a person can act on. */
 import type { CubeDescription, CubeSummary, MemberPage, PonScheda, QueryAnswer, ReportAnswer, ReportListing } from '../../server/http/schemas.ts';
-import type { QuerySpecInput } from '../../server/query/spec.ts';
+import type { QuerySpecInput } from '../../server/plan/spec.ts';
 import { t, type Lang } from './i18n.ts';
 
 // The answers' types come from the server's response schemas: one contract, checked on both sides.

@@ -5,7 +5,7 @@
  */
 import { toFlatTable, toGrid, type Grid } from '../../server/present/grid.ts';
 import { labelText } from '../../server/present/crosstab.ts';
-import type { QueryResult } from '../../server/query/result.ts';
+import type { QueryResult } from '../../server/plan/result.ts';
 import { Api, ApiError, describeToken, type CubeDescription, type PonScheda, type ReportListing } from './api.ts';
 import type { Block } from './blocks.ts';
 import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, type ContextLike, type InsertRequest } from './excel.ts';

@@ -22,7 +22,7 @@ import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
 import { Readable } from 'node:stream';
 import { SUPPRESSED_MARK } from '../present/grid.ts';
-import type { Cell, QueryResult } from '../query/result.ts';
+import type { Cell, QueryResult } from '../plan/result.ts';
 import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../present/crosstab.ts';
 import { answerHeaders } from './headers.ts';
 

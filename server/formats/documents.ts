@@ -1,6 +1,6 @@
 /** The documents the API answers with, and the formats each is offered in: one row per kind, writers from this folder. */
 import type { PonSheet } from '../present/pon-grid.ts';
-import type { QueryResult } from '../query/result.ts';
+import type { QueryResult } from '../plan/result.ts';
 import type { ReportResult } from '../reports/run.ts';
 import { csvStream } from './csv.ts';
 import { ponXlsxStream } from './pon-xlsx.ts';

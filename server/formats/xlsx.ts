@@ -10,7 +10,7 @@
 import type { Readable } from 'node:stream';
 import { labelText, type Lang } from '../present/crosstab.ts';
 import { gridRow, layoutResult, type GridRow } from '../present/grid.ts';
-import type { Format, QueryResult, ResultColumn } from '../query/result.ts';
+import type { Format, QueryResult, ResultColumn } from '../plan/result.ts';
 import { collect, fitWidths, workbookStream } from './workbook.ts';
 
 export interface XlsxOptions {

@@ -4,8 +4,8 @@
  * how much came back (rows, cells, cells hidden by disclosure control).
  */
 import type { FastifyRequest } from 'fastify';
-import type { QueryResult } from '../query/result.ts';
-import type { QuerySpec } from '../query/spec.ts';
+import type { QueryResult } from '../plan/result.ts';
+import type { QuerySpec } from '../plan/spec.ts';
 import { principalOf } from './auth.ts';
 
 export interface AuditEntry {

@@ -1,6 +1,6 @@
 /** The validated, resolved cube model the rest of the server works with. Plain readonly data. */
 import type { BaseMeasureKind } from './measure-kinds.ts';
-import type { Format, Label } from '../query/result.ts';
+import type { Format, Label } from '../plan/result.ts';
 
 export type MemberKey = string | number;
 

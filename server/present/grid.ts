@@ -11,7 +11,7 @@
 import { captionLines, suppressionNote } from './caption.ts';
 import { labelText, toCrosstab, type Crosstab, type Lang } from './crosstab.ts';
 import { numberFormat } from './number-formats.ts';
-import type { QueryResult, ResultColumn } from '../query/result.ts';
+import type { QueryResult, ResultColumn } from '../plan/result.ts';
 
 export { NUMBER_FORMATS } from './number-formats.ts';
 

@@ -3,7 +3,7 @@
  * magnitudes in the data: a share of 0.004% is written 0.0040%, never 0.00%.
  * Pure: shared by the XLSX writers and the Excel add-in.
  */
-import type { Format } from '../query/result.ts';
+import type { Format } from '../plan/result.ts';
 
 /** The format of a measure when its values are unknown or large enough for two decimals. */
 export const NUMBER_FORMATS: Record<Format, string> = {

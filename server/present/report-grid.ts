@@ -10,7 +10,7 @@ import { labelText, type Lang } from './crosstab.ts';
 import { gridRow, layoutResult, paintable, SUPPRESSED_MARK, type GridRow } from './grid.ts';
 import { numberFormat } from './number-formats.ts';
 import { sheetNames } from './sheet-names.ts';
-import type { Format } from '../query/result.ts';
+import type { Format } from '../plan/result.ts';
 import type { ReportResult, ReportTableResult } from '../reports/run.ts';
 
 export interface ChartSpec {
