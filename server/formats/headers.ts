@@ -7,6 +7,9 @@
 import type { Lang } from '../present/crosstab.ts';
 import { OUTPUT_FORMATS, type FormatName } from './table.ts';
 
+/** Longest X-Filters header sent. */
+const MAX_FILTERS_HEADER = 4000;
+
 export interface AnswerMeta {
   /** File name without extension. */
   name: string;
@@ -31,7 +34,9 @@ export function answerHeaders(meta: AnswerMeta, format: FormatName, lang: Lang =
   };
   if (meta.dataDate) headers['X-Data-Date'] = meta.dataDate;
   if (meta.dataVersion) headers['X-Data-Version'] = meta.dataVersion;
-  if (meta.filters.length) headers['X-Filters'] = meta.filters.map(encodeURIComponent).join(', ');
+  // Long filter lists (hundreds of comuni) stay in the file's caption and the JSON: proxies refuse huge headers.
+  const filters = meta.filters.map(encodeURIComponent).join(', ');
+  if (filters && filters.length <= MAX_FILTERS_HEADER) headers['X-Filters'] = filters;
   if (meta.suppression) {
     const s = meta.suppression;
     headers['X-Suppression'] = `threshold=${s.threshold}; primary=${s.primary}; secondary=${s.secondary}`;
