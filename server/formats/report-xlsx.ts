@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream';
 import { labelText, type Lang } from '../present/crosstab.ts';
 import { reportSheets } from '../present/report-grid.ts';
 import type { ReportResult } from '../reports/run.ts';
-import { collect, fitWidths, workbookStream } from './workbook.ts';
+import { fitWidths, workbookStream } from './workbook.ts';
 
 export function reportXlsxStream(r: ReportResult, lang: Lang = 'it'): Readable {
   return workbookStream(
@@ -14,8 +14,4 @@ export function reportXlsxStream(r: ReportResult, lang: Lang = 'it'): Readable {
     }),
     { title: labelText(r.label, lang) },
   );
-}
-
-export async function reportXlsx(r: ReportResult, lang: Lang = 'it'): Promise<Buffer> {
-  return collect(reportXlsxStream(r, lang));
 }

@@ -46,7 +46,3 @@ export function paintRow(ws: ExcelJS.Worksheet, r: GridRow, opts: PaintOptions =
   });
   if (opts.commit) row.commit();
 }
-
-export function paintRows(ws: ExcelJS.Worksheet, rows: Iterable<GridRow>, opts: PaintOptions = {}): void {
-  for (const r of rows) paintRow(ws, r, opts);
-}

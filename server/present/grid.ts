@@ -13,8 +13,6 @@ import { labelText, toCrosstab, type Crosstab, type Lang } from './crosstab.ts';
 import { numberFormat } from './number-formats.ts';
 import type { QueryResult, ResultColumn } from '../plan/result.ts';
 
-export { NUMBER_FORMATS } from './number-formats.ts';
-
 export const SUPPRESSED_MARK = 'n.d.';
 
 export type GridValue = string | number | null;
