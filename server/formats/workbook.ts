@@ -42,7 +42,10 @@ export function workbookStream(sheets: readonly SheetSpec[], meta: { title?: str
       let n = 0;
       for (const r of s.rows) {
         paintRow(ws, r, { commit: true, fillHeaders: s.fillHeaders });
-        if (++n % ROWS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+        if (++n % ROWS_PER_TURN === 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (out.destroyed) return; // the client went away: stop writing
+        }
       }
       ws.commit();
     }
