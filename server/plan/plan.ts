@@ -3,6 +3,7 @@
  * planner builds it from a validated spec; the scope rewrite transforms it
  * (plan in, plan out); the compiler is the only thing that turns it into SQL.
  */
+import type { Aggregate } from '../model/measure-kinds.ts';
 import type { Band, Cube } from '../model/types.ts';
 import type { QuerySpec } from './spec.ts';
 
@@ -36,7 +37,7 @@ export interface PlanDimension {
 
 export interface PlanMeasure {
   readonly name: string;
-  readonly aggregate: 'sum' | 'count' | 'uniqExact';
+  readonly aggregate: Aggregate;
   readonly arg?: ExprNode;
   readonly where?: PredicateNode;
 }

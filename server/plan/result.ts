@@ -23,6 +23,8 @@ export interface ResultColumn {
   type?: 'integer' | 'string';
   /** Measures: false when rows must never be added up (distinct counts, ratios). */
   additive?: boolean;
+  /** Dimensions whose model lists their members (inline lists, bands): the keys in declared order. */
+  members?: (string | number)[];
 }
 
 /** A dimension cell holds a member key (null in rows that roll it up); a measure cell a number (null when undefined, e.g. a ratio over 0). */
