@@ -148,6 +148,7 @@ async function execute(engine: Engine, model: Model, items: Item[]): Promise<Loa
   };
   /** One refused load refuses the whole batch: the others say why. */
   const refuseAll = async () => {
+    await cleanup();
     const refused = items.filter((i) => i.refusal);
     for (const item of items) {
       if (item.refusal) await finish(item, 'rejected', item.refusal.message);
@@ -241,12 +242,18 @@ async function execute(engine: Engine, model: Model, items: Item[]): Promise<Loa
       : noSpace
         ? `spazio su disco esaurito durante il caricamento (${(err as Error).message.split('\n')[0].slice(0, 200)}): dati precedenti intatti, lo spazio occupato dal caricamento è già stato liberato; liberare spazio e riprovare`
         : (err as Error).message.split('\n')[0];
+    // Space back before the journal says the load is over: whoever reads `failed` finds nothing left behind.
+    await cleanup();
     for (const item of items) if (!item.finished) await finish(item, 'failed', reason).catch(() => undefined);
     if (err instanceof AppError) throw err;
     if (noSpace) throw new AppError('LOAD_NO_SPACE', `Caricamento ${items[0].record.id} non riuscito: ${reason}`);
     const id = items.length > 1 ? `del lotto ${items[0].record.groupId}` : items[0].record.id;
     throw new AppError('LOAD_FAILED', `Caricamento ${id} non riuscito, dati precedenti intatti: ${reason}`);
   } finally {
+    await cleanup();
+  }
+
+  async function cleanup() {
     for (const item of items) {
       for (const t of [item.staging, item.shadow]) await dropNow(engine, t).catch(() => undefined);
       if (item.spooled) removeSpool(item.spooled);
