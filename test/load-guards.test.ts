@@ -137,12 +137,12 @@ t.test('a load waiting behind another is journaled as queued', async (t) => {
   const a = load({ bytes: first, fileName: 'first.csv' });
   first.write(`${HEADER}\n`);
   const b = load({ ...csv(rows(2024, 10, 100)), fileName: 'second.csv' });
-  let states: string[] = [];
-  for (let i = 0; i < 500 && states.join() !== 'queued,running'; i++) {
+  let states: Record<string, string> = {};
+  for (let i = 0; i < 3000 && !(states['second.csv'] === 'queued' && states['first.csv'] === 'running'); i++) {
     await new Promise((r) => setTimeout(r, 20));
-    states = (await listLoads(engine, { table: 'sad_test', limit: 2 })).map((l) => `${l.fileName === 'second.csv' ? '' : 'x'}${l.status}`).map((s) => s.replace(/^x/, ''));
+    states = Object.fromEntries((await listLoads(engine, { table: 'sad_test', limit: 2 })).map((l) => [l.fileName, l.status]));
   }
-  t.same(states, ['queued', 'running'], 'the second load is in the journal before it starts');
+  t.same(states, { 'first.csv': 'running', 'second.csv': 'queued' }, 'the second load is in the journal before it starts');
   first.end(rows(2024, 10, 100).join('\n') + '\n');
   t.same([(await a).status, (await b).status], ['succeeded', 'succeeded']);
 });
