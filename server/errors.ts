@@ -23,6 +23,11 @@ export const ERRORS = {
   LOAD_REJECTED: { status: 422, title: 'Caricamento rifiutato: righe non valide' },
   LOAD_FAILED: { status: 500, title: 'Caricamento non riuscito, dati precedenti intatti' },
   ENGINE_ERROR: { status: 502, title: 'Errore del motore di calcolo' },
+  QUERY_TOO_LARGE: { status: 413, title: 'Query troppo grande: restringerla' },
+  QUERY_TIMEOUT: { status: 504, title: 'Query interrotta: tempo massimo superato' },
+  ENGINE_BUSY: { status: 503, title: 'Motore occupato: riprovare più tardi' },
+  ENGINE_UNAVAILABLE: { status: 503, title: 'Motore di calcolo non disponibile' },
+  RATE_LIMITED: { status: 429, title: 'Troppe richieste' },
   INTERNAL: { status: 500, title: 'Errore interno' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

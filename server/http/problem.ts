@@ -35,6 +35,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
       request.log.error({ err }, 'unhandled error');
       problem = problemOf('INTERNAL', "Errore interno del server. L'errore è stato registrato; riprovare o contattare l'amministratore.");
     }
+    // Busy, unavailable or throttled: the client is told when to try again.
+    if (typeof problem.retryAfter === 'number') reply.header('Retry-After', String(problem.retryAfter));
     return reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {
