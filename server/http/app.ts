@@ -9,6 +9,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { QueryContext } from '../query/execute.ts';
 import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
+import { DEFAULT_THROTTLE, registerThrottle, type ThrottleOptions } from './throttle.ts';
 import { cubeRoutes } from './routes/cubes.ts';
 import { ponRoutes } from './routes/pon.ts';
 import { previewRoutes } from './routes/preview.ts';
@@ -30,6 +31,8 @@ export interface AppOptions {
   addinDir?: string;
   /** Administration (/v1/admin): the model registry (hot reload, status) and where uploaded Parquet files are spooled. */
   admin?: { registry: ModelRegistry; spoolDir: string };
+  /** Rate limits per address, per principal and for failed authentications (default DEFAULT_THROTTLE); false: none. */
+  throttle?: ThrottleOptions | false;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -39,6 +42,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandler(app);
+  // Before authentication: an address over its budget of failed logins is refused unchecked.
+  if (opts.throttle !== false) await registerThrottle(app, opts.throttle ?? DEFAULT_THROTTLE);
   registerAuth(app, { ...opts.auth, directory: () => opts.context().directory });
 
   await app.register(swagger, {
@@ -70,7 +75,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Unauthenticated, never queued, never touches the engine: it answers while the engine is busy or down.
+  app.get('/health', { schema: { hide: true } }, async () => {
+    const { running, waiting } = opts.context().engine.scheduler.stats();
+    return { status: 'ok', queries: { running, waiting: waiting.length } };
+  });
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
 
   const addinDir = resolve(opts.addinDir ?? 'addin/dist');
