@@ -71,6 +71,7 @@ export class Scheduler {
           reject(busy(`La query è rimasta in coda oltre ${Math.round(o.queueTimeoutMs / 1000)} s.`, o));
         }, o.queueTimeoutMs),
       };
+      waiting.timer.unref();
       this.queue.push(waiting);
       this.dispatch();
     });

@@ -1,0 +1,133 @@
+/** The scheduler in front of the engine: order, per-principal limits, bounded queue. No engine, no clocks asserted. */
+import t from 'tap';
+import { AppError } from '../server/errors.ts';
+import { Scheduler, type SchedulerOptions, type Slot } from '../server/engine/scheduler.ts';
+
+const options = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({ concurrency: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, ...o });
+
+/** Acquires and records the order in which slots are granted. */
+function recorder(s: Scheduler) {
+  const granted: string[] = [];
+  const slots = new Map<string, Slot>();
+  const ask = (name: string, principal: string, cost: number) =>
+    s.acquire({ principal, cost }).then((slot) => {
+      granted.push(name);
+      slots.set(name, slot);
+      return slot;
+    });
+  return { granted, slots, ask };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+t.test('a cheap query waiting behind heavy ones gets the next slot', async (t) => {
+  const s = new Scheduler(options());
+  const { granted, slots, ask } = recorder(s);
+  await ask('heavy-1', 'a', 5_000_000);
+  void ask('heavy-2', 'b', 4_000_000);
+  void ask('heavy-3', 'c', 6_000_000);
+  void ask('cheap', 'd', 120);
+  await tick();
+  t.same(granted, ['heavy-1'], 'one at a time');
+  t.same(s.stats().waiting.map((j) => j.cost), [120, 4_000_000, 6_000_000], 'queue position: the cheap query is first in line');
+  slots.get('heavy-1')!.release();
+  await tick();
+  t.same(granted, ['heavy-1', 'cheap']);
+  slots.get('cheap')!.release();
+  await tick();
+  slots.get('heavy-2')!.release();
+  await tick();
+  t.same(granted, ['heavy-1', 'cheap', 'heavy-2', 'heavy-3'], 'then the heavy ones, cheapest first');
+  slots.get('heavy-3')!.release();
+  t.same(s.stats(), { running: 0, waiting: [] });
+});
+
+t.test('equal costs run in arrival order', async (t) => {
+  const s = new Scheduler(options());
+  const { granted, slots, ask } = recorder(s);
+  await ask('first', 'a', 10);
+  for (const n of ['x', 'y', 'z']) void ask(n, n, 10);
+  for (const n of ['first', 'x', 'y']) {
+    await tick();
+    slots.get(n)!.release();
+  }
+  await tick();
+  t.same(granted, ['first', 'x', 'y', 'z']);
+});
+
+t.test('per-principal limit: a principal at its limit waits, others pass', async (t) => {
+  const s = new Scheduler(options({ concurrency: 3, perPrincipal: 1 }));
+  const { granted, slots, ask } = recorder(s);
+  await ask('a1', 'alice', 1);
+  void ask('a2', 'alice', 1);
+  void ask('b1', 'bob', 1_000_000);
+  await tick();
+  t.same(granted, ['a1', 'b1'], "alice's second query waits although a slot is free; bob's heavy one runs");
+  t.equal(s.stats().running, 2);
+  slots.get('a1')!.release();
+  await tick();
+  t.same(granted, ['a1', 'b1', 'a2']);
+});
+
+t.test('a full queue refuses with 503 ENGINE_BUSY and a Retry-After', async (t) => {
+  const s = new Scheduler(options({ maxQueue: 2, queueTimeoutMs: 9_000 }));
+  await s.acquire({ principal: 'a', cost: 1 });
+  void s.acquire({ principal: 'b', cost: 1 }).catch(() => {});
+  void s.acquire({ principal: 'c', cost: 1 }).catch(() => {});
+  const err = await s.acquire({ principal: 'd', cost: 1 }).catch((e) => e);
+  t.ok(err instanceof AppError);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.equal(err.status, 503);
+  t.equal(err.extra.retryAfter, 3, 'a third of the queue timeout');
+  t.match(err.detail, /riprovare tra 3 s/);
+});
+
+t.test('one principal cannot fill the queue', async (t) => {
+  const s = new Scheduler(options({ maxQueuedPerPrincipal: 2 }));
+  await s.acquire({ principal: 'a', cost: 1 });
+  void s.acquire({ principal: 'a', cost: 1 }).catch(() => {});
+  void s.acquire({ principal: 'a', cost: 1 }).catch(() => {});
+  const err = await s.acquire({ principal: 'a', cost: 1 }).catch((e) => e);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.match(err.detail, /Questo utente ha già 2 query in attesa/);
+  const other = s.acquire({ principal: 'b', cost: 1 });
+  t.equal(s.stats().waiting.length, 3, 'another principal still queues');
+  void other.catch(() => {});
+});
+
+t.test('a query waiting past the queue timeout is refused and leaves the queue', async (t) => {
+  const s = new Scheduler(options({ queueTimeoutMs: 5 }));
+  const first = await s.acquire({ principal: 'a', cost: 1 });
+  const err = await s.acquire({ principal: 'b', cost: 1 }).catch((e) => e);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.match(err.detail, /in coda oltre/);
+  t.equal(s.stats().waiting.length, 0);
+  first.release();
+  const next = await s.acquire({ principal: 'b', cost: 1 });
+  t.equal(s.stats().running, 1, 'the slot is free again');
+  next.release();
+});
+
+t.test('a heavy query that has waited half the queue timeout goes before newer cheap ones', async (t) => {
+  let now = 0;
+  const s = new Scheduler(options({ queueTimeoutMs: 1_000_000 }), () => now);
+  const { granted, slots, ask } = recorder(s);
+  await ask('running', 'a', 1);
+  void ask('old-heavy', 'b', 9_000_000);
+  now = 600_000;
+  void ask('new-cheap', 'c', 1);
+  await tick();
+  slots.get('running')!.release();
+  await tick();
+  t.same(granted, ['running', 'old-heavy']);
+  slots.get('old-heavy')!.release();
+  await tick();
+  t.same(granted, ['running', 'old-heavy', 'new-cheap']);
+});
+
+t.test('run() releases the slot when the work fails', async (t) => {
+  const s = new Scheduler(options());
+  await t.rejects(s.run({ principal: 'a', cost: 1 }, async () => { throw new Error('boom'); }), /boom/);
+  t.same(s.stats(), { running: 0, waiting: [] });
+  t.equal(await s.run({ principal: 'a', cost: 1 }, async () => 42), 42);
+});
