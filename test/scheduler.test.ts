@@ -96,6 +96,9 @@ t.test('one principal cannot fill the queue', async (t) => {
 });
 
 t.test('a query waiting past the queue timeout is refused and leaves the queue', async (t) => {
+  // The scheduler's timers do not hold the process open (unref): this test does, while it waits.
+  const alive = setInterval(() => {}, 1000);
+  t.teardown(() => clearInterval(alive));
   const s = new Scheduler(options({ queueTimeoutMs: 5 }));
   const first = await s.acquire({ principal: 'a', cost: 1 });
   const err = await s.acquire({ principal: 'b', cost: 1 }).catch((e) => e);
