@@ -171,8 +171,8 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
     cheap: klass(latencies.cheap),
     heavy: klass(latencies.heavy),
     statuses,
-    // Intended refusals (413 too large, 503 busy) are not errors.
-    errors: Object.entries(statuses).filter(([s]) => !['200', '413', '503'].includes(s)).reduce((a, [, n]) => a + n, 0),
+    // Intended answers of the limits (413 too large, 429 throttled, 503 busy, 504 stopped at max_execution_time) are not errors.
+    errors: Object.entries(statuses).filter(([s]) => !['200', '413', '429', '503', '504'].includes(s)).reduce((a, [, n]) => a + n, 0),
     peak_rss_mb: Math.round(peakRss / 1024 ** 2),
   };
 }

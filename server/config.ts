@@ -28,6 +28,7 @@ const Env = z.object({
   QUERY_QUEUE_MAX: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxQueue),
   QUERY_QUEUE_PER_PRINCIPAL: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxQueuedPerPrincipal),
   QUERY_QUEUE_TIMEOUT: z.coerce.number().min(0.1).default(DEFAULT_SCHEDULER.queueTimeoutMs / 1000),
+  QUERY_MAX_OVERTAKES: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxOvertakes),
   RATE_LIMIT: z.enum(['true', 'false']).default('true'),
   RATE_LIMIT_WINDOW: z.coerce.number().int().min(1).default(DEFAULT_THROTTLE.windowMs / 1000),
   RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(DEFAULT_THROTTLE.perAddress),
@@ -90,6 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       maxQueue: e.QUERY_QUEUE_MAX,
       maxQueuedPerPrincipal: e.QUERY_QUEUE_PER_PRINCIPAL,
       queueTimeoutMs: Math.round(e.QUERY_QUEUE_TIMEOUT * 1000),
+      maxOvertakes: e.QUERY_MAX_OVERTAKES,
     },
     throttle:
       e.RATE_LIMIT === 'true' && { windowMs: e.RATE_LIMIT_WINDOW * 1000, perAddress: e.RATE_LIMIT_PER_ADDRESS, perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL, authFailures: e.RATE_LIMIT_AUTH_FAILURES },

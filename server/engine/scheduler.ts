@@ -9,8 +9,9 @@
  * - the queue holds at most `maxQueue` queries; beyond that, or after waiting
  *   `queueTimeoutMs`, a query is refused with 503 and Retry-After;
  * - among the waiting queries whose principal is under its limit, the lowest
- *   estimated cost goes first; a query that has waited half the queue timeout
- *   goes before any newer one (heavy queries are not starved for ever).
+ *   estimated cost goes first; a query overtaken `maxOvertakes` times by
+ *   later, cheaper ones goes next (heavy queries get a turn under a steady
+ *   stream of cheap ones, instead of waiting until the queue timeout).
  */
 import { AppError } from '../errors.ts';
 
@@ -20,9 +21,11 @@ export interface SchedulerOptions {
   maxQueue: number;
   maxQueuedPerPrincipal: number;
   queueTimeoutMs: number;
+  /** Times a waiting query may be overtaken by later, cheaper ones before it goes next. */
+  maxOvertakes: number;
 }
 
-export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000 };
+export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
 
 export interface Job {
   /** Who asks (principal id): the unit of fairness. */
@@ -38,7 +41,8 @@ export interface Slot {
 interface Waiting {
   readonly job: Job;
   readonly seq: number;
-  readonly since: number;
+  /** Later queries started before this one. */
+  overtaken: number;
   readonly grant: (slot: Slot) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -49,7 +53,7 @@ export class Scheduler {
   private seq = 0;
   private queue: Waiting[] = [];
 
-  constructor(readonly options: SchedulerOptions, private readonly now: () => number = Date.now) {}
+  constructor(readonly options: SchedulerOptions) {}
 
   /** Waits for a slot; throws ENGINE_BUSY (503) when the queue is full or the wait is too long. */
   acquire(job: Job): Promise<Slot> {
@@ -64,7 +68,7 @@ export class Scheduler {
       const waiting: Waiting = {
         job,
         seq: this.seq++,
-        since: this.now(),
+        overtaken: 0,
         grant: resolve,
         timer: setTimeout(() => {
           this.queue = this.queue.filter((w) => w !== waiting);
@@ -114,12 +118,13 @@ export class Scheduler {
   }
 
   private order(): Waiting[] {
-    const aged = this.now() - this.options.queueTimeoutMs / 2;
+    const max = this.options.maxOvertakes;
     return [...this.queue].sort((a, b) => {
-      const oa = a.since <= aged ? 0 : 1;
-      const ob = b.since <= aged ? 0 : 1;
-      if (oa !== ob) return oa - ob;
-      if (oa === 0) return a.seq - b.seq;
+      // Overtaken often enough: in arrival order, before the others.
+      const pa = a.overtaken >= max ? 0 : 1;
+      const pb = b.overtaken >= max ? 0 : 1;
+      if (pa !== pb) return pa - pb;
+      if (pa === 0) return a.seq - b.seq;
       return a.job.cost - b.job.cost || a.seq - b.seq;
     });
   }
@@ -129,6 +134,7 @@ export class Scheduler {
       const next = this.order().find((w) => this.canRun(w.job.principal));
       if (!next) return;
       this.queue = this.queue.filter((w) => w !== next);
+      for (const w of this.queue) if (w.seq < next.seq) w.overtaken++;
       clearTimeout(next.timer);
       next.grant(this.start(next.job.principal));
     }
