@@ -3,14 +3,14 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
-import { labelText } from '../../query/crosstab.ts';
+import { labelText } from '../../present/crosstab.ts';
 import type { QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
 import type { Report } from '../../reports/load.ts';
 import { mayOpenReport, runReport } from '../../reports/run.ts';
-import { reportXlsx } from '../../reports/xlsx.ts';
+import { reportXlsx } from '../../formats/report-xlsx.ts';
 import { principalOf } from '../auth.ts';
-import { MEDIA_TYPES } from '../negotiate.ts';
+import { MEDIA_TYPES } from '../../formats/negotiate.ts';
 import { ProblemOut } from '../schemas.ts';
 
 const LabelOut = z.object({ it: z.string(), en: z.string().optional() });
