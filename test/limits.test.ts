@@ -12,7 +12,7 @@ import { limitError } from '../server/engine/limits.ts';
 import { estimateCost } from '../server/query/cost.ts';
 import { runQuery } from '../server/query/execute.ts';
 import { planQuery } from '../server/query/planner.ts';
-import { QuerySpecSchema, type QuerySpecInput } from '../server/query/spec.ts';
+import { QuerySpecSchema, type QuerySpecInput } from '../server/plan/spec.ts';
 import { secureQuery } from '../server/security/scope.ts';
 import { mintToken } from '../server/security/tokens.ts';
 import { demoApp, TEST_SECRET } from './helpers/app.ts';

@@ -16,8 +16,8 @@ import type { Principal } from '../security/principal.ts';
 import { memberScope, resolveScope, scopePredicate } from '../security/scope.ts';
 import { compileAggregate, MEASURE_ALIAS } from './compile.ts';
 import type { QueryContext } from './execute.ts';
-import type { AggregatePlan, ExprNode, PredicateNode } from './plan.ts';
-import { declaredKeys, keyExpr, type QueryPlan } from './planner.ts';
+import type { AggregatePlan, ExprNode, PredicateNode, QueryPlan } from '../plan/plan.ts';
+import { declaredKeys, keyExpr } from '../plan/predicates.ts';
 
 export interface CostEstimate {
   /** Estimated rows of the whole answer, totals and subtotals included, before paging. */
