@@ -14,6 +14,7 @@
  * the engine path (the limits themselves are tested in test/throttle.test.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import type { Engine } from '../server/engine/client.ts';
 import type { FastifyInstance } from 'fastify';
 import { createQueryContext } from '../server/context.ts';
@@ -49,6 +50,8 @@ export interface ConcurrencyResult {
   statuses: Record<string, number>;
   errors: number;
   peak_rss_mb: number;
+  /** The machine's 1-minute load average before and after the load (other processes included). */
+  load_average: [number, number];
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -131,6 +134,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
 
   const latencies = { cheap: [] as number[], heavy: [] as number[] };
   const statuses: Record<string, number> = {};
+  const loadBefore = +loadavg()[0].toFixed(1);
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
   const deadline = Date.now() + opts.seconds * 1000;
@@ -174,13 +178,14 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
     // Intended answers of the limits (413 too large, 429 throttled, 503 busy, 504 stopped at max_execution_time) are not errors.
     errors: Object.entries(statuses).filter(([s]) => !['200', '413', '429', '503', '504'].includes(s)).reduce((a, [, n]) => a + n, 0),
     peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+    load_average: [loadBefore, +loadavg()[0].toFixed(1)],
   };
 }
 
 export function printConcurrency(r: ConcurrencyResult): void {
   console.log('\nmotore integrato: esecuzione concorrente (ms)');
   console.table(r.engine);
-  console.log(`\ncarico: ${r.clients} client, ${r.seconds} s: ${r.requests} richieste, ${r.req_per_s} req/s, RSS massimo ${r.peak_rss_mb} MB, errori ${r.errors}`);
+  console.log(`\ncarico: ${r.clients} client, ${r.seconds} s: ${r.requests} richieste, ${r.req_per_s} req/s, RSS massimo ${r.peak_rss_mb} MB, errori ${r.errors}, carico della macchina ${r.load_average.join(' -> ')}`);
   console.table({ leggere: r.cheap, pesanti: r.heavy });
   console.log(`risposte per stato: ${JSON.stringify(r.statuses)}`);
 }
