@@ -38,7 +38,7 @@ export async function estimateCost(ctx: QueryContext, plan: QueryPlan, principal
   const scope = scopePredicate(cube, resolveScope(principal, ctx.directory));
   const [scanned, ...counts] = await Promise.all([
     cached(ctx, `rows\0${cube.name}\0${scope ? scopeKey : '*'}`, () => count(ctx, cube.table, undefined, scope)),
-    ...plan.main.dimensions.map((d) => memberCount(ctx, cube, cube.dimensions.get(d.name)!, principal, scopeKey)),
+    ...plan.main.dimensions.map((d) => memberCount(ctx, cube, cube.dimensions.get(d.name)!, principal, scopeKey, scope)),
   ]);
   const members: Record<string, number> = {};
   plan.main.dimensions.forEach((d, i) => (members[d.name] = filtered(plan, cube.dimensions.get(d.name)!, counts[i])));
@@ -89,16 +89,18 @@ function filtered(plan: QueryPlan, dim: Dimension, n: number): number {
   return Math.max(1, n);
 }
 
-function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: Principal, scopeKey: string): Promise<number> {
+/** `scope`: the caller's restriction on the fact table (undefined: sees it all); `scopeKey` names the caller's scope in the cache. */
+function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: Principal, scopeKey: string, scope: PredicateNode | undefined): Promise<number> {
   const keys = declaredKeys(dim);
   if (keys) return Promise.resolve(keys.length);
   if (dim.key.kind === 'scope_relative') return Promise.resolve(2);
   const src = dim.members;
   if (src.kind === 'table') {
-    const scope = memberScope(cube, dim, principal, ctx.directory);
-    return cached(ctx, `members\0${cube.name}\0${dim.name}\0${scope ? scopeKey : '*'}`, () => count(ctx, src.table, { kind: 'column', column: src.key }, scope));
+    const inTable = memberScope(cube, dim, principal, ctx.directory);
+    return cached(ctx, `members\0${cube.name}\0${dim.name}\0${inTable ? scopeKey : '*'}`, () => count(ctx, src.table, { kind: 'column', column: src.key }, inTable));
   }
-  return cached(ctx, `distinct\0${cube.name}\0${dim.name}`, () => count(ctx, cube.table, keyExpr(dim), undefined));
+  // Values seen in the data, within the caller's scope (as the member list shows them).
+  return cached(ctx, `distinct\0${cube.name}\0${dim.name}\0${scope ? scopeKey : '*'}`, () => count(ctx, cube.table, keyExpr(dim), scope));
 }
 
 function cached(ctx: QueryContext, key: string, compute: () => Promise<number>): Promise<number> {
