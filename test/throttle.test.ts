@@ -54,3 +54,8 @@ t.test('throttle: false turns rate limiting off', async (t) => {
   for (let i = 0; i < 30; i++) codes.add((await open.inject({ method: 'GET', url: '/v1/cubes', remoteAddress: '10.3.0.1', headers: { authorization: 'Bearer bad' } })).statusCode);
   t.same([...codes], [401]);
 });
+
+t.test('the query routes document the answers of the limits', async (t) => {
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json', remoteAddress: '10.4.0.1' })).json();
+  for (const method of ['get', 'post']) t.ok(['413', '429', '503', '504'].every((s) => doc.paths['/v1/cubes/{cube}/query'][method].responses[s]), method);
+});
