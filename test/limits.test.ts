@@ -4,7 +4,7 @@
  * its limits, engine failures answer 503, and cheap queries pass heavy ones in
  * the queue. Behaviour only: no wall-clock assertion.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import t from 'tap';
 import { createEngine, type Engine } from '../server/engine/client.ts';
@@ -219,5 +219,28 @@ t.test('a cheap query waiting behind heavy ones is served first; one principal r
     const all = await Promise.all([...responses, cheap]);
     t.same(all.map((r) => r.statusCode), [200, 200, 200, 200, 200]);
     t.same(reached, ['heavy', 'heavy', 'cheap', 'heavy', 'heavy'], 'the cheap query reached the engine before the heavy ones queued before it');
+  });
+});
+
+t.test('a client that hangs up while its query waits takes the query with it', async (t) => {
+  const { wrapped, reached, open } = gated(engine);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  const headers = { ...(await demo.as({ profile: 'nazionale' })), 'content-type': 'application/json' };
+  await withEngine(wrapped, async () => {
+    const first = post({ measures: ['beneficiari'], rows: ['comune'], limit: 5 }, headers);
+    const other = await demo.as({ profile: 'ats', scope: (await engine.query<{ ats: string }>(`SELECT ats FROM ${T} LIMIT 1`))[0].ats });
+    const second = post(CHEAP, other);
+    await until(() => engine.scheduler.stats().running === 2);
+    // A third caller over a real socket, then it hangs up while waiting.
+    const req = request({ port, host: '127.0.0.1', method: 'POST', path: '/v1/cubes/prestazioni/query', headers });
+    req.on('error', () => {});
+    req.end(JSON.stringify({ measures: ['importo'], rows: ['anno'] }));
+    await until(() => engine.scheduler.stats().waiting.length === 1);
+    req.destroy();
+    await until(() => engine.scheduler.stats().waiting.length === 0);
+    open();
+    t.same((await Promise.all([first, second])).map((r) => r.statusCode), [200, 200]);
+    t.equal(reached.length, 2, 'the abandoned query never reached the engine');
   });
 });

@@ -146,3 +146,24 @@ t.test('configuration: defaults, variables and switches', async (t) => {
   t.equal(c.throttle, false);
   t.throws(() => loadConfig({ QUERY_MAX_EXECUTION_TIME: '0' }), /QUERY_MAX_EXECUTION_TIME/);
 });
+
+t.test('a waiting query whose caller has gone away leaves the queue unrun', async (t) => {
+  const s = new Scheduler(options());
+  const { granted, slots, ask } = recorder(s);
+  await ask('running', 'a', 1);
+  const gone = new AbortController();
+  const abandoned = s.acquire({ principal: 'b', cost: 1, signal: gone.signal });
+  void ask('next', 'c', 5);
+  t.equal(s.stats().waiting.length, 2);
+  gone.abort();
+  const err = await abandoned.catch((e) => e);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.match(err.detail, /abbandonata dal client/);
+  t.same(s.stats().waiting.map((j) => j.principal), ['c']);
+  slots.get('running')!.release();
+  await tick();
+  t.same(granted, ['running', 'next']);
+  const already = new AbortController();
+  already.abort();
+  await t.rejects(s.acquire({ principal: 'd', cost: 1, signal: already.signal }), { code: 'ENGINE_BUSY' });
+});

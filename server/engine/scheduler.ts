@@ -32,6 +32,8 @@ export interface Job {
   readonly principal: string;
   /** Estimated cost: lower runs first. */
   readonly cost: number;
+  /** Aborted when the caller has gone away: a waiting query leaves the queue unrun. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Slot {
@@ -57,6 +59,7 @@ export class Scheduler {
 
   /** Waits for a slot; throws ENGINE_BUSY (503) when the queue is full or the wait is too long. */
   acquire(job: Job): Promise<Slot> {
+    if (job.signal?.aborted) return Promise.reject(new AppError('ENGINE_BUSY', 'La richiesta è stata abbandonata dal client: la query non è stata eseguita.'));
     if (this.queue.length === 0 && this.canRun(job.principal)) return Promise.resolve(this.start(job.principal));
     const o = this.options;
     const mine = this.queue.filter((w) => w.job.principal === job.principal).length;
@@ -65,16 +68,24 @@ export class Scheduler {
     if (mine >= o.maxQueuedPerPrincipal)
       return Promise.reject(busy(`Questo utente ha già ${mine} query in attesa: attendere che finiscano prima di inviarne altre.`, o));
     return new Promise<Slot>((resolve, reject) => {
+      const leave = (err: AppError) => {
+        this.queue = this.queue.filter((w) => w !== waiting);
+        clearTimeout(waiting.timer);
+        job.signal?.removeEventListener('abort', abandon);
+        reject(err);
+      };
+      const abandon = () => leave(new AppError('ENGINE_BUSY', 'La richiesta è stata abbandonata dal client mentre era in coda: la query non è stata eseguita.'));
       const waiting: Waiting = {
         job,
         seq: this.seq++,
         overtaken: 0,
-        grant: resolve,
-        timer: setTimeout(() => {
-          this.queue = this.queue.filter((w) => w !== waiting);
-          reject(busy(`La query è rimasta in coda oltre ${Math.round(o.queueTimeoutMs / 1000)} s.`, o));
-        }, o.queueTimeoutMs),
+        grant: (slot) => {
+          job.signal?.removeEventListener('abort', abandon);
+          resolve(slot);
+        },
+        timer: setTimeout(() => leave(busy(`La query è rimasta in coda oltre ${Math.round(o.queueTimeoutMs / 1000)} s.`, o)), o.queueTimeoutMs),
       };
+      job.signal?.addEventListener('abort', abandon, { once: true });
       waiting.timer.unref();
       this.queue.push(waiting);
       this.dispatch();

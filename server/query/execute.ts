@@ -46,7 +46,8 @@ export interface QueryContext {
 
 type RawRow = Record<string, unknown>;
 
-export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
+/** `signal`: aborted when the caller has gone away, so a query still waiting its turn is never run. */
+export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: { signal?: AbortSignal } = {}): Promise<QueryResult> {
   const secured = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
   const rule = secured.cube.disclosure && !(ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale') ? secured.cube.disclosure : undefined;
   // Protection needs whole groups (a cell beside its total): page after it when there are totals.
@@ -57,7 +58,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   };
   // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
   const cost = await admitCost(ctx, plan, principal, ctx.engine.limits);
-  const slot = await ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost) });
+  const slot = await ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal });
   let mainRows: RawRow[], denominators: RawRow[][];
   try {
     [mainRows, ...denominators] = await Promise.all([

@@ -89,7 +89,10 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
 
   const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const chosen = chooseFormat(format, request.headers.accept);
-    const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request));
+    // A client that hangs up while its query waits in the queue takes the query with it.
+    const gone = new AbortController();
+    reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
+    const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request), { signal: gone.signal });
     auditQuery(request, { cube: cubeName, spec }, result);
     reply.header('X-Data-Date', result.dataDate).header('X-Data-Version', result.dataVersion);
     if (chosen === 'csv') {
