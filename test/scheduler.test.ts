@@ -111,7 +111,7 @@ t.test('a query waiting past the queue timeout is refused and leaves the queue',
   next.release();
 });
 
-t.test('a heavy query overtaken maxOvertakes times by cheaper ones goes next', async (t) => {
+t.test('after maxOvertakes starts that passed over the oldest waiting query, the oldest goes next', async (t) => {
   const s = new Scheduler(options({ maxOvertakes: 2 }));
   const { granted, slots, ask } = recorder(s);
   await ask('running', 'a', 1);
@@ -166,4 +166,21 @@ t.test('a waiting query whose caller has gone away leaves the queue unrun', asyn
   const already = new AbortController();
   already.abort();
   await t.rejects(s.acquire({ principal: 'd', cost: 1, signal: already.signal }), { code: 'ENGINE_BUSY' });
+});
+
+t.test('heavy queries waiting together get one turn each in maxOvertakes + 1, not all at once', async (t) => {
+  const s = new Scheduler(options({ maxOvertakes: 2 }));
+  const { granted, slots, ask } = recorder(s);
+  await ask('running', 'a', 1);
+  void ask('heavy-1', 'h1', 9_000_000);
+  void ask('heavy-2', 'h2', 9_000_000);
+  for (let i = 1; i <= 5; i++) void ask(`cheap-${i}`, `c${i}`, 1);
+  let last = 'running';
+  for (let i = 0; i < 7; i++) {
+    await tick();
+    slots.get(last)!.release();
+    await tick();
+    last = granted[granted.length - 1];
+  }
+  t.same(granted, ['running', 'cheap-1', 'cheap-2', 'heavy-1', 'cheap-3', 'cheap-4', 'heavy-2', 'cheap-5']);
 });

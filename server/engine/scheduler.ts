@@ -9,9 +9,10 @@
  * - the queue holds at most `maxQueue` queries; beyond that, or after waiting
  *   `queueTimeoutMs`, a query is refused with 503 and Retry-After;
  * - among the waiting queries whose principal is under its limit, the lowest
- *   estimated cost goes first; a query overtaken `maxOvertakes` times by
- *   later, cheaper ones goes next (heavy queries get a turn under a steady
- *   stream of cheap ones, instead of waiting until the queue timeout).
+ *   estimated cost goes first; after `maxOvertakes` starts in a row that
+ *   passed over the oldest waiting query, the oldest goes next (heavy queries
+ *   get one turn in maxOvertakes + 1 under a steady stream of cheap ones,
+ *   instead of waiting until the queue timeout).
  */
 import { AppError } from '../errors.ts';
 
@@ -21,7 +22,7 @@ export interface SchedulerOptions {
   maxQueue: number;
   maxQueuedPerPrincipal: number;
   queueTimeoutMs: number;
-  /** Times a waiting query may be overtaken by later, cheaper ones before it goes next. */
+  /** Starts in a row that may pass over the oldest waiting query before it goes next. */
   maxOvertakes: number;
 }
 
@@ -43,8 +44,6 @@ export interface Slot {
 interface Waiting {
   readonly job: Job;
   readonly seq: number;
-  /** Later queries started before this one. */
-  overtaken: number;
   readonly grant: (slot: Slot) => void;
   readonly timer: NodeJS.Timeout;
 }
@@ -54,6 +53,8 @@ export class Scheduler {
   private active = 0;
   private seq = 0;
   private queue: Waiting[] = [];
+  /** Starts in a row that passed over the oldest waiting query. */
+  private skips = 0;
 
   constructor(readonly options: SchedulerOptions) {}
 
@@ -78,7 +79,6 @@ export class Scheduler {
       const waiting: Waiting = {
         job,
         seq: this.seq++,
-        overtaken: 0,
         grant: (slot) => {
           job.signal?.removeEventListener('abort', abandon);
           resolve(slot);
@@ -128,24 +128,22 @@ export class Scheduler {
     };
   }
 
+  /** Waiting queries in the order they would start: cheapest first, the oldest first when its turn has come. */
   private order(): Waiting[] {
-    const max = this.options.maxOvertakes;
-    return [...this.queue].sort((a, b) => {
-      // Overtaken often enough: in arrival order, before the others.
-      const pa = a.overtaken >= max ? 0 : 1;
-      const pb = b.overtaken >= max ? 0 : 1;
-      if (pa !== pb) return pa - pb;
-      if (pa === 0) return a.seq - b.seq;
-      return a.job.cost - b.job.cost || a.seq - b.seq;
-    });
+    const byCost = [...this.queue].sort((a, b) => a.job.cost - b.job.cost || a.seq - b.seq);
+    if (this.skips < this.options.maxOvertakes || byCost.length < 2) return byCost;
+    const oldest = byCost.reduce((o, w) => (w.seq < o.seq ? w : o));
+    return [oldest, ...byCost.filter((w) => w !== oldest)];
   }
 
   private dispatch(): void {
     while (this.active < this.options.concurrency) {
-      const next = this.order().find((w) => this.canRun(w.job.principal));
+      const runnable = this.order().filter((w) => this.canRun(w.job.principal));
+      const next = runnable[0];
       if (!next) return;
+      const oldest = runnable.reduce((o, w) => (w.seq < o.seq ? w : o));
+      this.skips = next === oldest ? 0 : this.skips + 1;
       this.queue = this.queue.filter((w) => w !== next);
-      for (const w of this.queue) if (w.seq < next.seq) w.overtaken++;
       clearTimeout(next.timer);
       next.grant(this.start(next.job.principal));
     }
