@@ -13,7 +13,7 @@ import { estimateCost } from '../server/query/cost.ts';
 import { runQuery } from '../server/query/execute.ts';
 import { planQuery } from '../server/query/planner.ts';
 import { QuerySpecSchema, type QuerySpecInput } from '../server/plan/spec.ts';
-import { secureQuery } from '../server/security/scope.ts';
+import { secure } from '../server/security/gate.ts';
 import { mintToken } from '../server/security/tokens.ts';
 import { demoApp, TEST_SECRET } from './helpers/app.ts';
 
@@ -38,7 +38,7 @@ const KILLER: QuerySpecInput = {
 const CHEAP: QuerySpecInput = { measures: ['beneficiari'], rows: ['anno'] };
 
 const estimate = (spec: QuerySpecInput, principal: { id: string; profile: 'nazionale' | 'regionale' | 'ats' | 'comunale'; scope?: string }) =>
-  estimateCost(context, secureQuery(planQuery(context.model, 'prestazioni', QuerySpecSchema.parse(spec)), principal, context.model, context.directory), principal);
+  estimateCost(context, secure(planQuery(context.model, 'prestazioni', QuerySpecSchema.parse(spec)), principal, context), principal);
 
 t.test('the estimate counts members per dimension within scope, times grouping sets, and bounds the real answer', async (t) => {
   const [{ r, a }] = await engine.query<{ r: number; a: number }>(`SELECT (SELECT uniqExact(regione) FROM ${T}) r, (SELECT uniqExact(anno) FROM ${P}) a`);

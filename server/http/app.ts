@@ -5,11 +5,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { QueryContext } from '../query/execute.ts';
 import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
 import { DEFAULT_THROTTLE, registerThrottle, type ThrottleOptions } from './throttle.ts';
+import { errorDocRoutes } from './routes/errors-doc.ts';
+import { defaultResponseCheck, responseSerializer, type ResponseCheck } from './serializer.ts';
 import { cubeRoutes } from './routes/cubes.ts';
 import { ponRoutes } from './routes/pon.ts';
 import { previewRoutes } from './routes/preview.ts';
@@ -33,6 +35,8 @@ export interface AppOptions {
   admin?: { registry: ModelRegistry; spoolDir: string };
   /** Rate limits per address, per principal and for failed authentications (default DEFAULT_THROTTLE); false: none. */
   throttle?: ThrottleOptions | false;
+  /** How JSON answers are checked against their response schemas (default: strict unless NODE_ENV=production). */
+  responseCheck?: ResponseCheck;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -40,7 +44,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const server = Fastify({ logger: opts.logger ?? false, bodyLimit: 1_000_000, ...(opts.https ? { https: opts.https } : {}) } as FastifyServerOptions) as unknown as FastifyInstance;
   const app = server.withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer(opts.responseCheck ?? defaultResponseCheck()));
   registerProblemHandler(app);
   // Before authentication: an address over its budget of failed logins is refused unchecked.
   if (opts.throttle !== false) await registerThrottle(app, opts.throttle ?? DEFAULT_THROTTLE);
@@ -80,6 +84,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const { running, waiting } = opts.context().engine.scheduler.stats();
     return { status: 'ok', queries: { running, waiting: waiting.length } };
   });
+  await app.register(errorDocRoutes);
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
 
   const addinDir = resolve(opts.addinDir ?? 'addin/dist');

@@ -13,10 +13,11 @@ import { unavailableError, type EngineLimits } from '../engine/limits.ts';
 import { AppError } from '../errors.ts';
 import type { Cube, Dimension } from '../model/types.ts';
 import type { Principal } from '../security/principal.ts';
-import { memberScope, resolveScope, scopePredicate } from '../security/scope.ts';
+import { secureMembers } from '../security/gate.ts';
+import { resolveScope, restrict } from '../security/scope.ts';
 import { compileAggregate, MEASURE_ALIAS } from './compile.ts';
 import type { QueryContext } from './execute.ts';
-import type { AggregatePlan, ExprNode, PredicateNode, QueryPlan } from '../plan/plan.ts';
+import type { AggregatePlan, ExprNode, QueryPlan } from '../plan/plan.ts';
 import { declaredKeys, keyExpr } from '../plan/predicates.ts';
 
 export interface CostEstimate {
@@ -35,10 +36,9 @@ const caches = new WeakMap<QueryContext, Map<string, Promise<number>>>();
 export async function estimateCost(ctx: QueryContext, plan: QueryPlan, principal: Principal): Promise<CostEstimate> {
   const cube = plan.cube;
   const scopeKey = `${principal.profile}:${principal.scope ?? ''}`;
-  const scope = scopePredicate(cube, resolveScope(principal, ctx.directory));
   const [scanned, ...counts] = await Promise.all([
-    cached(ctx, `rows\0${cube.name}\0${scope ? scopeKey : '*'}`, () => count(ctx, cube.table, undefined, scope)),
-    ...plan.main.dimensions.map((d) => memberCount(ctx, cube, cube.dimensions.get(d.name)!, principal, scopeKey, scope)),
+    cachedCount(ctx, `rows\0${cube.name}`, scopeKey, restrict(countPlan(cube.table, undefined), cube, resolveScope(principal, ctx.directory))),
+    ...plan.main.dimensions.map((d) => memberCount(ctx, cube, cube.dimensions.get(d.name)!, principal, scopeKey)),
   ]);
   const members: Record<string, number> = {};
   plan.main.dimensions.forEach((d, i) => (members[d.name] = filtered(plan, cube.dimensions.get(d.name)!, counts[i])));
@@ -89,18 +89,19 @@ function filtered(plan: QueryPlan, dim: Dimension, n: number): number {
   return Math.max(1, n);
 }
 
-/** `scope`: the caller's restriction on the fact table (undefined: sees it all); `scopeKey` names the caller's scope in the cache. */
-function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: Principal, scopeKey: string, scope: PredicateNode | undefined): Promise<number> {
+/** Members of a dimension the caller may see: from the model, or counted in the member table or the data through the security gate. */
+function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: Principal, scopeKey: string): Promise<number> {
   const keys = declaredKeys(dim);
   if (keys) return Promise.resolve(keys.length);
   if (dim.key.kind === 'scope_relative') return Promise.resolve(2);
   const src = dim.members;
-  if (src.kind === 'table') {
-    const inTable = memberScope(cube, dim, principal, ctx.directory);
-    return cached(ctx, `members\0${cube.name}\0${dim.name}\0${inTable ? scopeKey : '*'}`, () => count(ctx, src.table, { kind: 'column', column: src.key }, inTable));
-  }
-  // Values seen in the data, within the caller's scope (as the member list shows them).
-  return cached(ctx, `distinct\0${cube.name}\0${dim.name}\0${scope ? scopeKey : '*'}`, () => count(ctx, cube.table, keyExpr(dim), scope));
+  const plan = src.kind === 'table' ? countPlan(src.table, { kind: 'column', column: src.key }) : countPlan(cube.table, keyExpr(dim));
+  return cachedCount(ctx, `members\0${cube.name}\0${dim.name}`, scopeKey, secureMembers(plan, cube, dim, principal, ctx));
+}
+
+/** A count cached per context; per scope only when the gate restricted the plan. */
+function cachedCount(ctx: QueryContext, key: string, scopeKey: string, plan: AggregatePlan): Promise<number> {
+  return cached(ctx, `${key}\0${plan.where.length ? scopeKey : '*'}`, () => count(ctx, plan));
 }
 
 function cached(ctx: QueryContext, key: string, compute: () => Promise<number>): Promise<number> {
@@ -116,19 +117,12 @@ function cached(ctx: QueryContext, key: string, compute: () => Promise<number>):
   return hit;
 }
 
-/** count() of a table, or uniqExact of an expression, within a predicate: compiled like every other query. */
-async function count(ctx: QueryContext, table: string, arg: ExprNode | undefined, where: PredicateNode | undefined): Promise<number> {
-  const plan: AggregatePlan = {
-    kind: 'aggregate',
-    cube: '',
-    table,
-    dimensions: [],
-    measures: [{ name: 'n', aggregate: arg ? 'uniqExact' : 'count', arg }],
-    ratios: [],
-    where: where ? [where] : [],
-    groupingSets: null,
-    order: [],
-  };
+/** count() of a table, or uniqExact of an expression: a plan like any other, through the gate and the one compiler. */
+function countPlan(table: string, arg: ExprNode | undefined): AggregatePlan {
+  return { kind: 'aggregate', cube: '', table, dimensions: [], measures: [{ name: 'n', aggregate: arg ? 'uniqExact' : 'count', arg }], ratios: [], where: [], groupingSets: null, order: [] };
+}
+
+async function count(ctx: QueryContext, plan: AggregatePlan): Promise<number> {
   const { sql, params } = compileAggregate(plan, ctx.engine.table);
   try {
     const [row] = await ctx.engine.query<Record<string, unknown>>(sql, params);
