@@ -15,7 +15,15 @@ function recorder(s: Scheduler) {
       slots.set(name, slot);
       return slot;
     });
-  return { granted, slots, ask };
+  /** Releases the latest granted slot `n` times, letting the next query start each time. */
+  const finishInTurn = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await tick();
+      slots.get(granted[granted.length - 1])!.release();
+      await tick();
+    }
+  };
+  return { granted, slots, ask, finishInTurn };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
@@ -113,17 +121,11 @@ t.test('a query waiting past the queue timeout is refused and leaves the queue',
 
 t.test('after maxOvertakes starts that passed over the oldest waiting query, the oldest goes next', async (t) => {
   const s = new Scheduler(options({ maxOvertakes: 2 }));
-  const { granted, slots, ask } = recorder(s);
+  const { granted, ask, finishInTurn } = recorder(s);
   await ask('running', 'a', 1);
   void ask('heavy', 'b', 9_000_000);
   for (const n of ['cheap-1', 'cheap-2', 'cheap-3']) void ask(n, n, 1);
-  let last = 'running';
-  for (let i = 0; i < 4; i++) {
-    await tick();
-    slots.get(last)!.release();
-    await tick();
-    last = granted[granted.length - 1];
-  }
+  await finishInTurn(4);
   t.same(granted, ['running', 'cheap-1', 'cheap-2', 'heavy', 'cheap-3'], 'two cheap queries overtake it, then it runs');
 });
 
@@ -170,17 +172,11 @@ t.test('a waiting query whose caller has gone away leaves the queue unrun', asyn
 
 t.test('heavy queries waiting together get one turn each in maxOvertakes + 1, not all at once', async (t) => {
   const s = new Scheduler(options({ maxOvertakes: 2 }));
-  const { granted, slots, ask } = recorder(s);
+  const { granted, ask, finishInTurn } = recorder(s);
   await ask('running', 'a', 1);
   void ask('heavy-1', 'h1', 9_000_000);
   void ask('heavy-2', 'h2', 9_000_000);
   for (let i = 1; i <= 5; i++) void ask(`cheap-${i}`, `c${i}`, 1);
-  let last = 'running';
-  for (let i = 0; i < 7; i++) {
-    await tick();
-    slots.get(last)!.release();
-    await tick();
-    last = granted[granted.length - 1];
-  }
+  await finishInTurn(7);
   t.same(granted, ['running', 'cheap-1', 'cheap-2', 'heavy-1', 'cheap-3', 'cheap-4', 'heavy-2', 'cheap-5']);
 });
