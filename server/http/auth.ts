@@ -36,15 +36,19 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
       request.admin = caller;
       return;
     }
-    if (isAdmin(caller))
-      throw new AppError('FORBIDDEN_ROLE', "Il ruolo admin amministra cubi e caricamenti e non consulta i dati: per interrogare i cubi usare un token di un profilo (es. npm run token -- --profile nazionale).");
-    request.principal = caller;
-    // A token for a territory or provider that does not exist is refused here, once.
-    resolveScope(caller, auth.directory());
+    request.principal = dataPrincipal(caller, auth);
   });
 }
 
-async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Caller> {
+/** A caller that may read data: the admin role is refused, and a token for a territory or provider that does not exist is refused here, once. */
+export function dataPrincipal(caller: Caller, auth: Pick<Authenticator, 'directory'>): Principal {
+  if (isAdmin(caller))
+    throw new AppError('FORBIDDEN_ROLE', "Il ruolo admin amministra cubi e caricamenti e non consulta i dati: per interrogare i cubi usare un token di un profilo (es. npm run token -- --profile nazionale).");
+  resolveScope(caller, auth.directory());
+  return caller;
+}
+
+export async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Caller> {
   const header = request.headers.authorization;
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey) {
