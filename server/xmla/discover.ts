@@ -107,7 +107,7 @@ async function memberRows(d: DiscoverContext, r: Record<string, string[]>): Prom
     for (const h of hierarchies) {
       const isMeasures = h.name === MEASURES;
       let members: OlapMember[];
-      if (isMeasures) members = measureMembers(cube);
+      if (isMeasures) members = measureMembers(cube).filter((m) => !uname || m.uniqueName.toLowerCase() === uname.toLowerCase());
       else if (uname) {
         const found = await findMember(new SetEvaluator(source), h, uname);
         if (!found) continue;

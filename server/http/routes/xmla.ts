@@ -48,7 +48,7 @@ export async function xmlaRoutes(app: FastifyInstance, opts: { context: () => Qu
       const d = { ctx: opts.context(), principal, url: `${request.protocol}://${request.host}/xmla` };
       if (req.kind === 'discover') {
         const xml = await discover(req.requestType, d, req.restrictions);
-        request.log.info({ xmla: 'discover', requestType: req.requestType, principal: principal.id }, 'xmla discover');
+        request.log.info({ xmla: 'discover', requestType: req.requestType, restrictions: req.restrictions, principal: principal.id }, 'xmla discover');
         return send(200, discoverResponse(xml, req.session));
       }
       const result = await executeStatement(req.statement, req.properties, d);
