@@ -132,14 +132,12 @@ export function planSpecs(rows: string[], columns: string[], groupings: readonly
     if (!parsed.success) throw new AppError('INVALID_REQUEST', `La tabella pivot non è traducibile in una query del server: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return parsed.data;
   };
-  const full = groupId([...rows, ...columns]);
   const wanted = new Map(groupings.map((g) => [groupId(g), g]));
-  const needsTotals = [...wanted.keys()].some((k) => k !== full);
   const rowSet = new Set(rows);
-  const needsSubtotals = groupings.some((g) => {
-    const r = g.filter((d) => rowSet.has(d)).length;
-    return r > 0 && r < rows.length;
-  });
+  const rowCount = (g: readonly string[]) => g.filter((d) => rowSet.has(d)).length;
+  // Totals: column totals or the grand total; subtotals: partial row groupings.
+  const needsTotals = groupings.some((g) => g.length - rowCount(g) < columns.length || (rows.length > 0 && rowCount(g) === 0));
+  const needsSubtotals = groupings.some((g) => rowCount(g) > 0 && rowCount(g) < rows.length);
   const main = make(rows, columns, needsTotals, needsSubtotals);
   const covered = new Set((groupingSetsFor(main) ?? [[...rows, ...columns]]).map(groupId));
   const specs = [main];

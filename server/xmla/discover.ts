@@ -102,7 +102,8 @@ async function memberRows(d: DiscoverContext, r: Record<string, string[]>): Prom
     const hierarchies = withMeasures(cube).filter(
       (h) =>
         (!r.HIERARCHY_UNIQUE_NAME?.length || r.HIERARCHY_UNIQUE_NAME.some((n) => n.toLowerCase() === h.uniqueName.toLowerCase())) &&
-        (!r.DIMENSION_UNIQUE_NAME?.length || r.DIMENSION_UNIQUE_NAME.some((n) => n.toLowerCase() === `[${h.name}]`.toLowerCase())),
+        (!r.DIMENSION_UNIQUE_NAME?.length || r.DIMENSION_UNIQUE_NAME.some((n) => n.toLowerCase() === `[${h.name}]`.toLowerCase())) &&
+        (!r.LEVEL_UNIQUE_NAME?.length || h.levels.some((l) => r.LEVEL_UNIQUE_NAME.some((n) => n.toLowerCase() === l.uniqueName.toLowerCase()))),
     );
     for (const h of hierarchies) {
       const isMeasures = h.name === MEASURES;

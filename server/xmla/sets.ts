@@ -341,6 +341,7 @@ export class SetEvaluator {
       const m = await this.members.find(h, level.depth, p.keys);
       if (m) return { kind: 'member', member: m };
     }
+    if (h.levels.length === 2) return { kind: 'member', member: await this.memberByKeys(h, 1, p.keys, text, pos) };
     throw new MdxError(`il membro ${text} non esiste o è fuori dall'ambito del profilo`, pos);
   }
 
