@@ -30,40 +30,37 @@ const cubeKey = (c: OlapCube) => ({ CATALOG_NAME: CATALOG, SCHEMA_NAME: CATALOG,
 /** The hierarchies of a cube with Measures first, as clients expect. */
 const withMeasures = (c: OlapCube) => [measuresHierarchy(c), ...c.hierarchies];
 
-export const PROPERTIES: { name: string; description: string; type: string; access: string; value: string }[] = [
-  { name: 'DataSourceInfo', description: 'Origine dati', type: 'string', access: 'ReadWrite', value: 'PAS' },
-  { name: 'Catalog', description: 'Catalogo', type: 'string', access: 'ReadWrite', value: CATALOG },
-  { name: 'Format', description: 'Formato della risposta (Tabular o Multidimensional)', type: 'string', access: 'Write', value: 'Native' },
-  { name: 'AxisFormat', description: 'Formato degli assi', type: 'string', access: 'Write', value: 'TupleFormat' },
-  { name: 'Content', description: 'Schema, dati o entrambi', type: 'string', access: 'Write', value: 'SchemaData' },
-  { name: 'LocaleIdentifier', description: 'Lingua (1040 = italiano)', type: 'int', access: 'ReadWrite', value: '1040' },
-  { name: 'ProviderName', description: 'Nome del server', type: 'string', access: 'Read', value: 'PAS cubi XMLA' },
-  { name: 'ProviderVersion', description: 'Versione', type: 'string', access: 'Read', value: '0.1.0' },
-  { name: 'DBMSVersion', description: 'Versione dichiarata ai client', type: 'string', access: 'Read', value: '10.50.1600.1' },
-  { name: 'MdpropMdxSubqueries', description: 'Sotto-select supportate', type: 'int', access: 'Read', value: '15' },
-  { name: 'MdpropMdxDrillFunctions', description: 'Funzioni di drill supportate', type: 'int', access: 'Read', value: '3' },
-  { name: 'MdpropMdxNamedSets', description: 'Set denominati nella query', type: 'int', access: 'Read', value: '15' },
-  { name: 'StateSupport', description: 'Sessioni', type: 'string', access: 'Read', value: 'Sessions' },
-  { name: 'Timeout', description: 'Timeout', type: 'unsignedInt', access: 'ReadWrite', value: '0' },
-  { name: 'VisualMode', description: 'Totali visivi', type: 'int', access: 'ReadWrite', value: '0' },
+/** DISCOVER_PROPERTIES: name, type, access, value, description. */
+export const PROPERTIES: readonly (readonly [string, string, string, string, string])[] = [
+  ['DataSourceInfo', 'string', 'ReadWrite', 'PAS', 'Origine dati'],
+  ['Catalog', 'string', 'ReadWrite', CATALOG, 'Catalogo'],
+  ['Format', 'string', 'Write', 'Native', 'Formato della risposta (Tabular o Multidimensional)'],
+  ['AxisFormat', 'string', 'Write', 'TupleFormat', 'Formato degli assi'],
+  ['Content', 'string', 'Write', 'SchemaData', 'Schema, dati o entrambi'],
+  ['LocaleIdentifier', 'int', 'ReadWrite', '1040', 'Lingua (1040 = italiano)'],
+  ['ProviderVersion', 'string', 'Read', '0.1.0', 'Versione'],
+  ['DBMSVersion', 'string', 'Read', '10.50.1600.1', 'Versione dichiarata ai client'],
+  ['MdpropMdxSubqueries', 'int', 'Read', '15', 'Sotto-select supportate'],
+  ['MdpropMdxDrillFunctions', 'int', 'Read', '3', 'Funzioni di drill supportate'],
+  ['MdpropMdxNamedSets', 'int', 'Read', '15', 'Set denominati nella query'],
+  ['StateSupport', 'string', 'Read', 'Sessions', 'Sessioni'],
+  ['Timeout', 'unsignedInt', 'ReadWrite', '0', 'Timeout'],
+  ['VisualMode', 'int', 'ReadWrite', '0', 'Totali visivi'],
 ];
 
+/** DISCOVER_LITERALS: names are plain words (no dot, not starting with a digit); brackets quote them. */
+const name = (LiteralName: string, LiteralNameEnumValue: number, LiteralInvalidChars = '.'): Row => ({ LiteralName, LiteralValue: '', LiteralInvalidChars, LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue });
 const LITERALS: Row[] = [
-  { LiteralName: 'DBLITERAL_CATALOG_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: 24, LiteralNameEnumValue: 2 },
+  ...(
+    [
+      ['CATALOG_NAME', 2], ['CUBE_NAME', 21], ['DIMENSION_NAME', 22], ['HIERARCHY_NAME', 23], ['LEVEL_NAME', 24], ['MEMBER_NAME', 25], ['PROPERTY_NAME', 26], ['COLUMN_NAME', 6],
+    ] as const
+  ).map(([n, v]) => name(`DBLITERAL_${n}`, v)),
+  name('DBLITERAL_COLUMN_ALIAS', 5, '\'"[]'),
+  name('DBLITERAL_CORRELATION_NAME', 7, '\'"[]'),
   { LiteralName: 'DBLITERAL_CATALOG_SEPARATOR', LiteralValue: '.', LiteralMaxLength: 0, LiteralNameEnumValue: 3 },
-  { LiteralName: 'DBLITERAL_COLUMN_ALIAS', LiteralValue: '', LiteralInvalidChars: "'\"[]", LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 5 },
-  { LiteralName: 'DBLITERAL_COLUMN_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 6 },
-  { LiteralName: 'DBLITERAL_CORRELATION_NAME', LiteralValue: '', LiteralInvalidChars: "'\"[]", LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 7 },
-  { LiteralName: 'DBLITERAL_CUBE_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 21 },
-  { LiteralName: 'DBLITERAL_DIMENSION_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 22 },
-  { LiteralName: 'DBLITERAL_HIERARCHY_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 23 },
-  { LiteralName: 'DBLITERAL_LEVEL_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 24 },
-  { LiteralName: 'DBLITERAL_MEMBER_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 25 },
-  { LiteralName: 'DBLITERAL_PROPERTY_NAME', LiteralValue: '', LiteralInvalidChars: '.', LiteralInvalidStartingChars: '0123456789', LiteralMaxLength: -1, LiteralNameEnumValue: 26 },
   { LiteralName: 'DBLITERAL_QUOTE_PREFIX', LiteralValue: '[', LiteralMaxLength: -1, LiteralNameEnumValue: 15 },
   { LiteralName: 'DBLITERAL_QUOTE_SUFFIX', LiteralValue: ']', LiteralMaxLength: -1, LiteralNameEnumValue: 28 },
-  { LiteralName: 'DBLITERAL_ESCAPE_PERCENT_PREFIX', LiteralValue: '\\', LiteralMaxLength: -1, LiteralNameEnumValue: 11 },
-  { LiteralName: 'DBLITERAL_ESCAPE_UNDERSCORE_PREFIX', LiteralValue: '\\', LiteralMaxLength: -1, LiteralNameEnumValue: 13 },
 ];
 
 /** MEMBER_TYPE: 1 regular, 2 all, 3 measure. */
@@ -159,7 +156,7 @@ const PRODUCERS: Record<string, Producer> = {
   DISCOVER_DATASOURCES: (d) => [
     { DataSourceName: 'PAS', DataSourceDescription: 'PAS cubi — analisi sociale', URL: d.url, DataSourceInfo: 'PAS', ProviderName: 'PAS cubi XMLA', ProviderType: 'MDP', AuthenticationMode: 'Authenticated' },
   ],
-  DISCOVER_PROPERTIES: () => PROPERTIES.map((p) => ({ PropertyName: p.name, PropertyDescription: p.description, PropertyType: p.type, PropertyAccessType: p.access, IsRequired: false, Value: p.value })),
+  DISCOVER_PROPERTIES: () => PROPERTIES.map(([PropertyName, PropertyType, PropertyAccessType, Value, PropertyDescription]) => ({ PropertyName, PropertyDescription, PropertyType, PropertyAccessType, IsRequired: false, Value })),
   DISCOVER_SCHEMA_ROWSETS: () =>
     [...ROWSETS.values()].map((def: RowsetDef) => ({
       SchemaName: def.name,
