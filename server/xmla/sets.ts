@@ -219,7 +219,9 @@ export class SetEvaluator {
       case 'HEAD':
       case 'TAIL': {
         const s = await setArg(0);
-        const n = args[1] ? Number((await this.eval(args[1])).kind === 'scalar' ? ((await this.eval(args[1])) as { value: number }).value : 1) : 1;
+        const count = args[1] ? await this.eval(args[1]) : undefined;
+        if (count && count.kind !== 'scalar') throw new MdxError(`${name}: il secondo argomento deve essere un numero`, pos);
+        const n = count ? Number(count.value) : 1;
         return { kind: 'set', tuples: name === 'HEAD' ? s.slice(0, n) : s.slice(Math.max(0, s.length - n)) };
       }
       default:
