@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { ApiKeyStore } from '../security/api-keys.ts';
 import type { Directory } from '../security/directory.ts';
-import { isAdmin, type Admin, type Caller, type Principal } from '../security/principal.ts';
+import { requireAdmin, requireDataProfile, type Admin, type Caller, type Principal } from '../security/principal.ts';
 import { resolveScope } from '../security/scope.ts';
 import type { Verifier } from '../security/tokens.ts';
 
@@ -32,8 +32,7 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
     const caller = await authenticate(request, auth);
     // The admin role and the data profiles are kept apart here, once for every route.
     if (request.url.startsWith('/v1/admin/')) {
-      if (!isAdmin(caller)) throw new AppError('FORBIDDEN_ROLE', `Le operazioni di amministrazione (/v1/admin) sono riservate al ruolo admin; il profilo ${caller.profile} consulta i dati.`);
-      request.admin = caller;
+      request.admin = requireAdmin(caller);
       return;
     }
     request.principal = dataPrincipal(caller, auth);
@@ -42,10 +41,9 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
 
 /** A caller that may read data: the admin role is refused, and a token for a territory or provider that does not exist is refused here, once. */
 export function dataPrincipal(caller: Caller, auth: Pick<Authenticator, 'directory'>): Principal {
-  if (isAdmin(caller))
-    throw new AppError('FORBIDDEN_ROLE', "Il ruolo admin amministra cubi e caricamenti e non consulta i dati: per interrogare i cubi usare un token di un profilo (es. npm run token -- --profile nazionale).");
-  resolveScope(caller, auth.directory());
-  return caller;
+  const principal = requireDataProfile(caller);
+  resolveScope(principal, auth.directory());
+  return principal;
 }
 
 export async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Caller> {
@@ -53,7 +51,7 @@ export async function authenticate(request: FastifyRequest, auth: Authenticator)
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey) {
     const principal = auth.apiKeys?.authenticate(apiKey);
-    if (!principal) throw new AppError('UNAUTHORIZED', 'La chiave API non è valida o è stata revocata.');
+    if (!principal) throw new AppError('UNAUTHORIZED', 'La chiave API non è valida, è scaduta o è stata revocata: chiederne una nuova all\'amministratore (npm run apikey -- create).');
     return principal;
   }
   if (header?.startsWith('Bearer ')) return auth.verify(header.slice(7).trim());
@@ -68,6 +66,5 @@ export function principalOf(request: FastifyRequest): Principal {
 
 /** The administrator of an /v1/admin request (the hook guarantees it there). */
 export function adminOf(request: FastifyRequest): Admin {
-  if (!request.admin) throw new AppError('FORBIDDEN_ROLE', 'Operazione riservata al ruolo admin.');
-  return request.admin;
+  return requireAdmin(request.admin);
 }

@@ -5,9 +5,9 @@
  * measures. Names are the model's; captions its Italian labels.
  */
 import type { Cube, Dimension, Measure, MemberKey, Model } from '../model/types.ts';
-import type { Format } from '../query/result.ts';
+import type { Format } from '../plan/result.ts';
 import type { Principal } from '../security/principal.ts';
-import { checkCubeAccess } from '../security/scope.ts';
+import { readableCubes } from '../security/access.ts';
 
 export const CATALOG = 'PAS';
 export const MEASURES = 'Measures';
@@ -67,19 +67,9 @@ export function olapCube(cube: Cube): OlapCube {
   return { name: cube.name, caption: cube.label.it, description: cube.description?.trim() ?? '', cube, hierarchies, measures: [...cube.measures.values()] };
 }
 
-/** The cubes this principal may open, in model order. */
+/** The cubes this principal may open, in model order: the cubes REST lists to it. */
 export function visibleCubes(model: Model, principal: Principal): OlapCube[] {
-  return [...model.cubes.values()]
-    .filter((c) => {
-      if (c.hidden) return false;
-      try {
-        checkCubeAccess(c, principal);
-        return true;
-      } catch {
-        return false;
-      }
-    })
-    .map(olapCube);
+  return readableCubes(model, principal).map(olapCube);
 }
 
 /** Excel format strings (applied by Excel in the user's locale) per measure format. */

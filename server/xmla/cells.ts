@@ -9,8 +9,8 @@ import { AppError } from '../errors.ts';
 import type { Measure } from '../model/types.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
 import { groupingSetsFor } from '../query/planner.ts';
-import type { QueryResult, ResultRow } from '../query/result.ts';
-import { MAX_LIMIT, QuerySpecSchema, type Filter, type QuerySpec } from '../query/spec.ts';
+import type { QueryResult, ResultRow } from '../plan/result.ts';
+import { MAX_LIMIT, QuerySpecSchema, type Filter, type QuerySpec } from '../plan/spec.ts';
 import type { Principal } from '../security/principal.ts';
 import type { OlapCube, OlapHierarchy } from './catalog.ts';
 import type { OlapMember } from './members.ts';
@@ -20,7 +20,7 @@ export interface CellValue {
   readonly measure: Measure;
   /** null: suppressed by disclosure control (see `suppressed`). */
   readonly value: number | null;
-  readonly suppressed?: 'primary' | 'secondary';
+  readonly suppressed?: ResultRow['suppressed'];
 }
 
 export interface CellQuery {

@@ -13,7 +13,7 @@ import { writeMdDataSet, writeTabular, type AnswerAxis } from './mddataset.ts';
 import { measureMembers, measuresHierarchy, MemberSource, type OlapMember, type Restriction } from './members.ts';
 import { writeRowset } from './rowsets.ts';
 import { MdxError, SetEvaluator, type Tuple } from './sets.ts';
-import type { Filter } from '../query/spec.ts';
+import type { Filter } from '../plan/spec.ts';
 import { el, EMPTY } from './xml.ts';
 
 export interface ExecuteResult {

@@ -5,7 +5,7 @@
  * as for REST.
  */
 import type { MemberKey } from '../model/types.ts';
-import type { Filter } from '../query/spec.ts';
+import type { Filter } from '../plan/spec.ts';
 import type { OlapHierarchy } from './catalog.ts';
 import type { OlapMember } from './members.ts';
 import { MdxError, type Tuple } from './sets.ts';

@@ -1,5 +1,5 @@
 /** Writes an MDX answer as an XMLA MDDataSet (axes of tuples, cell data) or as a Tabular rowset. */
-import { SUPPRESSED_MARK } from '../query/grid.ts';
+import { SUPPRESSED_MARK } from '../present/grid.ts';
 import type { CellValue } from './cells.ts';
 import { FORMAT_STRING, formatValue, type OlapHierarchy } from './catalog.ts';
 import type { MemberSource, OlapMember } from './members.ts';

@@ -61,7 +61,7 @@ export class MemberSource {
   private async readLevel(level: OlapLevel, h: OlapHierarchy): Promise<OlapMember[]> {
     if (level.depth === 0) return [this.allMember(h)];
     const dim = level.dimension!;
-    const page = await listMembers(this.ctx.engine, this.ctx.directory, this.cube.cube, dim, { limit: MAX_MEMBERS, offset: 0 }, this.principal);
+    const page = await listMembers(this.ctx, this.cube.cube, dim, { limit: MAX_MEMBERS, offset: 0 }, this.principal);
     const rows = page.members;
     if (level.depth === 1)
       return rows.map((m, i) => ({ hierarchy: h, depth: 1, path: [m.key], caption: m.label.it, uniqueName: memberUniqueName(h, 1, [m.key]), order: [i] }));
