@@ -20,6 +20,7 @@ import type { Report } from '../reports/load.ts';
 import type { ModelRegistry } from '../admin/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { loadRoutes } from './routes/loads.ts';
+import { xmlaRoutes } from './routes/xmla.ts';
 
 export interface AppOptions {
   context: () => QueryContext;
@@ -95,6 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ponRoutes, { context: opts.context });
   await app.register(previewRoutes);
   await app.register(reportRoutes, { context: opts.context, reports: opts.reports ?? (() => new Map()) });
+  await app.register(xmlaRoutes, { context: opts.context, auth: { ...opts.auth, directory: () => opts.context().directory } });
   if (opts.admin) {
     const { registry, spoolDir } = opts.admin;
     await app.register(adminRoutes, { registry });
