@@ -32,7 +32,7 @@ export function countCells(result: QueryResult): { rows: number; cells: number; 
   return {
     rows: result.rows.length,
     cells: result.rows.length * measures,
-    suppressed: result.suppression ? (result.suppression.primary + result.suppression.secondary) * measures : 0,
+    suppressed: result.suppression ? (result.suppression.primary + result.suppression.secondary + (result.suppression.territory?.cells ?? 0)) * measures : 0,
   };
 }
 

@@ -20,6 +20,8 @@ export type ExprNode =
 export type PredicateNode =
   | { readonly kind: 'in'; readonly expr: ExprNode; readonly values: readonly (string | number)[]; readonly type: ParamType; readonly negate: boolean }
   | { readonly kind: 'compare'; readonly expr: ExprNode; readonly op: '>=' | '<='; readonly value: string | number; readonly type: ParamType }
+  /** Text search: the expression contains the text (case-insensitive) or starts with it. */
+  | { readonly kind: 'match'; readonly expr: ExprNode; readonly mode: 'contains' | 'prefix'; readonly text: string }
   | { readonly kind: 'and'; readonly items: readonly PredicateNode[] }
   | { readonly kind: 'or'; readonly items: readonly PredicateNode[] }
   /** Matches nothing: what a scope rewrite yields when the caller may see no row. */
@@ -75,6 +77,7 @@ export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNod
     switch (p.kind) {
       case 'in':
       case 'compare':
+      case 'match':
         return { ...p, expr: fn(p.expr) };
       case 'and':
       case 'or':

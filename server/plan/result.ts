@@ -35,7 +35,7 @@ export interface ResultRow {
   /** Present on subtotal / total rows: the dimensions this row rolls up. */
   rollup?: string[];
   /** Present when disclosure control hid the measures of this row (they are null). */
-  suppressed?: 'primary' | 'secondary';
+  suppressed?: 'primary' | 'secondary' | 'territory';
 }
 
 export interface QueryResult {
@@ -56,5 +56,5 @@ export interface QueryResult {
   /** True when `limit` cut the result. */
   truncated: boolean;
   /** Disclosure control applied to this answer, when the cube has a rule. */
-  suppression?: { threshold: number; primary: number; secondary: number };
+  suppression?: { threshold: number; primary: number; secondary: number; territory?: { minUnits: number; cells: number } };
 }

@@ -8,8 +8,8 @@ import { AppError } from '../errors.ts';
 import type { Cube, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
-import { PERSONS, protect, withPersonCount } from '../security/disclosure.ts';
-import { secureQuery } from '../security/scope.ts';
+import { PERSONS } from '../security/disclosure.ts';
+import { applyDisclosure, appliesRule, secure } from '../security/gate.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
 import type { AggregatePlan } from '../plan/plan.ts';
@@ -45,13 +45,12 @@ export interface QueryContext {
 type RawRow = Record<string, unknown>;
 
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
-  const secured = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
-  const rule = secured.cube.disclosure && !(ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale') ? secured.cube.disclosure : undefined;
+  const secured = secure(planQuery(ctx.model, cubeName, spec), principal, ctx);
   // Protection needs whole groups (a cell beside its total): page after it when there are totals.
-  const latePaging = secured.lateOrder !== null || (rule !== undefined && secured.main.groupingSets !== null);
+  const latePaging = secured.lateOrder !== null || (appliesRule(secured.disclosure) && secured.main.groupingSets !== null);
   const plan: QueryPlan = {
     ...secured,
-    main: rule ? { ...withPersonCount(secured.main, secured.cube), ...(latePaging ? { limit: undefined, offset: undefined } : {}) } : secured.main,
+    main: latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
   const [mainRows, ...denominators] = await Promise.all([
     execute(ctx.engine, plan.main),
@@ -72,9 +71,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     }
   });
 
-  const suppression = rule
-    ? protect(rows, dims.map((d) => d.name), [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)], rule)
-    : undefined;
+  const suppression = applyDisclosure(rows, dims.map((d) => d.name), [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)], secured.disclosure);
 
   let truncated = truncatedInEngine;
   if (latePaging) {

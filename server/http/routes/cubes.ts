@@ -8,9 +8,8 @@ import { isDemo, runQuery, type QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
 import { findCube, findDimension } from '../../plan/predicates.ts';
 import { QuerySpecSchema, type QuerySpec } from '../../plan/spec.ts';
-import { mayOpenLevel } from '../../security/levels.ts';
+import { checkCubeAccess, readableCubes } from '../../security/access.ts';
 import type { Principal } from '../../security/principal.ts';
-import { checkCubeAccess } from '../../security/scope.ts';
 import { QUERY_ANSWER } from '../../formats/documents.ts';
 import { answerHeaders } from '../../formats/headers.ts';
 import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
@@ -37,7 +36,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const status = await ctx.dataStatus();
     const principal = opts.principal(request);
-    const cubes = [...ctx.model.cubes.values()].filter((c) => !c.hidden && mayOpenLevel(principal.profile, c.access.level)).map((c) => ({
+    const cubes = readableCubes(ctx.model, principal).map((c) => ({
       name: c.name,
       label: c.label,
       description: c.description,
@@ -83,7 +82,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const cube = findCube(ctx.model, request.params.cube);
     const dim = findDimension(cube, request.params.dimension);
-    return listMembers(ctx.engine, ctx.directory, cube, dim, request.query, opts.principal(request));
+    return listMembers(ctx, cube, dim, request.query, opts.principal(request));
   });
 
   const queryAnswer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' = 'it', request: FastifyRequest, reply: FastifyReply) => {

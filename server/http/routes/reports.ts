@@ -10,7 +10,8 @@ import { labelText } from '../../present/crosstab.ts';
 import type { QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
 import type { Report } from '../../reports/load.ts';
-import { mayOpenReport, runReport } from '../../reports/run.ts';
+import { runReport } from '../../reports/run.ts';
+import { mayOpenReport } from '../../security/reports.ts';
 import { audit, countCells } from '../audit.ts';
 import { principalOf } from '../auth.ts';
 import { ProblemOut, ReportListOut, ReportOut } from '../schemas.ts';
@@ -26,12 +27,12 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
     const ctx = opts.context();
     const out = [];
     for (const r of opts.reports().values()) {
-      if (!mayOpenReport(r, principal.profile)) continue;
+      if (!mayOpenReport(r, principal, ctx.model)) continue;
       const cube = ctx.model.cubes.get(r.cube)!;
       const filters = [];
       for (const name of r.filters) {
         const dim = cube.dimensions.get(name)!;
-        const page = await listMembers(ctx.engine, ctx.directory, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
+        const page = await listMembers(ctx, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
         filters.push({
           dimension: name,
           label: dim.label,
