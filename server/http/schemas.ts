@@ -64,6 +64,10 @@ export const SuppressionOut = z.object({
   threshold: z.number().describe('cells with fewer people than this are hidden'),
   primary: z.number().describe('rows hidden because small'),
   secondary: z.number().describe('rows hidden so that the small ones cannot be recomputed'),
+  territory: z
+    .object({ minUnits: z.number().describe('territorial units a benchmark cell must aggregate'), cells: z.number().describe('benchmark cells hidden for aggregating fewer units') })
+    .optional()
+    .describe('benchmarks (totals of territories above the caller): their breakdown is shown only where each cell aggregates enough units'),
 });
 
 export const ResultColumnOut = z.object({
