@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { MEASURE_KIND_NAMES } from '../model/measure-kinds.ts';
+import type { QueryResult, ResultColumn } from '../plan/result.ts';
+import type { Kpi, ReportResult } from '../reports/run.ts';
 
 export const LabelOut = z.object({ it: z.string(), en: z.string().optional() });
 
@@ -171,3 +173,17 @@ export type ReportListing = z.infer<typeof ReportListOut>['reports'][number];
 export type ReportAnswer = z.infer<typeof ReportOut>;
 export type PonScheda = z.infer<typeof PonSchedaOut>;
 export type PonCell = z.infer<typeof PonCellOut>;
+
+/**
+ * Compile-time guard: every field the server's own types can carry is
+ * declared in the contract (a new field breaks the build here, not a client).
+ */
+type Undeclared<Sent, Declared> = [Exclude<keyof Sent, keyof Declared>] extends [never] ? true : { undeclared: Exclude<keyof Sent, keyof Declared> };
+export const CONTRACT_COVERS_TYPES: [
+  Undeclared<QueryResult, QueryAnswer>,
+  Undeclared<ResultColumn, z.infer<typeof ResultColumnOut>>,
+  Undeclared<NonNullable<QueryResult['suppression']>, z.infer<typeof SuppressionOut>>,
+  Undeclared<NonNullable<NonNullable<QueryResult['suppression']>['territory']>, NonNullable<z.infer<typeof SuppressionOut>['territory']>>,
+  Undeclared<Omit<ReportResult, never>, ReportAnswer>,
+  Undeclared<Kpi, ReportAnswer['kpis'][number]>,
+] = [true, true, true, true, true, true];
