@@ -15,6 +15,7 @@ const Env = z.object({
   DEMO_ROWS: z.coerce.number().int().min(1000).max(1_000_000_000).default(2_000_000),
   DEMO_SEED: z.coerce.number().int().min(0).default(1),
   DEMO_DATA: z.enum(['true', 'false']).default('true'),
+  LOAD_SHRINK_SHARE: z.coerce.number().min(0).max(1).default(0.8),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
   // Limits (README "Limiti"): engine settings of every query, cost refusal, scheduler, rate limits.
@@ -48,6 +49,8 @@ export interface Config {
   seed: number;
   /** false: reference data only (territory, providers, codes, population estimate); real data arrive with npm run load. */
   demoData: boolean;
+  /** A load replacing a batch must bring at least this share of its rows, unless --allow-shrink / allow_shrink=true. */
+  loadShrinkShare: number;
   /** PEM files: when both are set the server speaks HTTPS. */
   tls?: { certFile: string; keyFile: string };
   /** Engine settings of every data-path query and the size above which a query is refused before it runs. */
@@ -76,6 +79,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     database: e.CLICKHOUSE_DATABASE,
     demoRows: e.DEMO_ROWS,
     demoData: e.DEMO_DATA === 'true',
+    loadShrinkShare: e.LOAD_SHRINK_SHARE,
     seed: e.DEMO_SEED,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
     limits: {

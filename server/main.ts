@@ -10,7 +10,7 @@ import { loadConfig } from './config.ts';
 import { prepareData } from './data/bootstrap.ts';
 import { openEngine } from './engine/client.ts';
 import { buildApp } from './http/app.ts';
-import { recoverLoads } from './load/recover.ts';
+import { recoverLoads, recoveryLine } from './load/recover.ts';
 import { formatIssue, loadModel, ModelError } from './model/load.ts';
 import { loadReports } from './reports/load.ts';
 import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
@@ -45,8 +45,7 @@ const engine = await openEngine({
 log(`[motore] ${engine.transport === 'embedded' ? `ClickHouse integrato (chDB), dati in ${resolve(config.dataDir)}` : `server ClickHouse ${config.clickhouseUrl}`}`);
 await prepareData(engine, { demoRows: config.demoRows, seed: config.seed, demo: config.demoData, log });
 const recovered = await recoverLoads(engine);
-if (recovered.interrupted.length || recovered.completed.length || recovered.droppedTables.length)
-  log(`[carico] caricamenti interrotti dall'arresto precedente: ${recovered.interrupted.join(', ') || 'nessuno'}; completati: ${recovered.completed.join(', ') || 'nessuno'}; tabelle di appoggio eliminate: ${recovered.droppedTables.length}`);
+if (recovered.interrupted.length || recovered.completed.length || recovered.droppedTables.length) log(`[carico] ${recoveryLine(recovered)}`);
 
 const registry = await ModelRegistry.open({ dir: cubesDir, engine, nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure, log });
 try {
@@ -60,7 +59,7 @@ const https = config.tls && { cert: readFileSync(config.tls.certFile), key: read
 const app = await buildApp({
   context: () => registry.context(),
   reports: () => registry.reports(),
-  admin: { registry, spoolDir: join(config.dataDir, 'uploads') },
+  admin: { registry, spoolDir: join(config.dataDir, 'uploads'), shrinkShare: config.loadShrinkShare },
   auth: await authenticatorFor(auth),
   https,
   throttle: config.throttle,

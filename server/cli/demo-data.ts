@@ -27,8 +27,9 @@ if (!Number.isSafeInteger(seed) || seed < 0) {
 const engine = await openCliEngine(config, values['data-dir'] ?? config.dataDir);
 try {
   if (values.force) {
-    await dropDemoBenefits(engine);
+    const pon = await dropDemoBenefits(engine);
     console.log('[dati] prestazioni esistenti (e SINA, SINBA, ISEE derivati) eliminate (--force)');
+    if (pon) console.log('[dati] dati PON dimostrativi eliminati (--force): rigenerati con date di nascita vere');
   }
   await prepareData(engine, { demoRows: rows, seed, log: (l) => console.log(l) });
 } catch (err) {

@@ -56,10 +56,20 @@ async function needsLoad(engine: Engine, table: string, o: PrepareOptions): Prom
 /** Tables derived from `prestazioni` (SINA, SINBA, ISEE): regenerated with it. */
 export const DERIVED_FROM_BENEFITS = ['sina', 'sinba', 'dsu'] as const;
 
-/** Drops the generated benefit records and the tables derived from them, so that the next `prepareData` generates them again. */
-export async function dropDemoBenefits(engine: Engine): Promise<void> {
-  for (const table of ['prestazioni', ...DERIVED_FROM_BENEFITS]) await engine.command(`DROP TABLE IF EXISTS ${engine.table(table)}`);
+export const PON_TABLES = ['pon_progetti', 'pon_nuclei', 'pon_componenti', 'pon_condizioni', 'pon_servizi'] as const;
+
+/**
+ * Drops the generated benefit records and the tables derived from them, so
+ * that the next `prepareData` generates them again; the PON tables too while
+ * they hold only generated data (demo data of an older version had every
+ * birth before 1970 stored as 1970-01-01). Returns whether PON was dropped.
+ */
+export async function dropDemoBenefits(engine: Engine): Promise<boolean> {
+  const { details } = await dataInfo(engine);
+  const ponDemo = details.pon?.generated === true && !PON_TABLES.some((t) => details[t]);
+  for (const table of ['prestazioni', ...DERIVED_FROM_BENEFITS, ...(ponDemo ? PON_TABLES : [])]) await engine.command(`DROP TABLE IF EXISTS ${engine.table(table)} SYNC`);
   await ensureSchema(engine);
+  return ponDemo;
 }
 
 /**

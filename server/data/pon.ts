@@ -46,7 +46,8 @@ export function buildPon(territory: readonly TerritoryRow[], seed: number): PonR
       for (let m = 0; m < size; m++) {
         const componente_id = `${nucleo_id}-${m + 1}`;
         const isAdult = m < adults || (m >= adults && chance(0.1));
-        const age = isAdult ? 18 + Math.floor(random() * 52) : Math.floor(random() * 18);
+        // Adults of every age up to 84: with DIAs in 2017-2018 the oldest were born in the 1930s (Date32 holds them).
+        const age = isAdult ? 18 + Math.floor(random() * 67) : Math.floor(random() * 18);
         const birth = addDays(signed, -Math.floor(age * 365.25 + random() * 365));
         const genere = m === 0 ? (chance(0.55) ? 2 : 1) : chance(0.5) ? 1 : 2;
         const destinatario = isAdult ? m === 0 || chance(0.6) : chance(0.45);
@@ -54,7 +55,8 @@ export function buildPon(territory: readonly TerritoryRow[], seed: number): PonR
         // Employment and education at signing: mostly without work (SIA/REI households); a few households have an employed member.
         const realAge = Math.floor((Date.parse(signed) - Date.parse(birth)) / (365.25 * 86_400_000));
         let condizione: string;
-        let reddito = 0;
+        // Income only for workers (employees, self-employed): empty for everybody else.
+        let reddito: number | null = null;
         if (realAge < 16) condizione = realAge < 6 ? 'inattivo' : 'studente';
         else if (realAge >= 67) condizione = chance(0.8) ? 'pensionato' : 'inattivo';
         else {

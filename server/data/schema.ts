@@ -116,7 +116,7 @@ export const TABLES = {
   /** PON Inclusione Avviso 3/2016: one project per ATS, with its activity start date (DIA) and target households. */
   pon_progetti: `
     ats String,
-    dia Date,                    -- data di inizio attività (Convenzione di sovvenzione)
+    dia Date32,                    -- data di inizio attività (Convenzione di sovvenzione)
     nuclei_previsti UInt32       -- first column of table 1A
   `,
   /** Households (nuclei SIA/REI) and the signing date of their personalised project. */
@@ -124,14 +124,14 @@ export const TABLES = {
     nucleo_id String,            -- pseudonymous
     ats String,
     comune String,
-    data_sottoscrizione Date     -- signing of the personalised project: the household is taken in charge
+    data_sottoscrizione Date32   -- signing of the personalised project: the household is taken in charge
   `,
   /** Members of the households; destinatario = taken in charge in the project (minors included). */
   pon_componenti: `
     componente_id String,        -- pseudonymous
     nucleo_id String,
     ats String,
-    data_nascita Date,
+    data_nascita Date32,
     genere UInt8,                -- 1 uomo, 2 donna
     straniero Bool,              -- migrant, foreign background
     minoranza Bool,              -- minorities, including Roma
@@ -142,9 +142,9 @@ export const TABLES = {
   pon_condizioni: `
     componente_id String,
     ats String,
-    dal Date,
+    dal Date32,
     condizione LowCardinality(String), -- dipendente | autonomo | disoccupato | studente | pensionato | inattivo
-    reddito_annuo Decimal(18, 2),      -- gross annual income (employees and self-employed)
+    reddito_annuo Nullable(Decimal(18, 2)), -- gross annual income (employees and self-employed; empty for the others)
     isced LowCardinality(String)       -- 0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | nessuno
   `,
   /** Services planned for a member; data_erogazione is null when never delivered. */
@@ -153,8 +153,8 @@ export const TABLES = {
     ats String,
     tipo UInt8,                  -- 1 socio-educativi; 2 orientamento, competenze, consulenza, attivazione lavorativa, work experience; 3 formazione per il lavoro; 4 altro
     descrizione String,
-    data_prevista Date,
-    data_erogazione Nullable(Date)
+    data_prevista Date32,
+    data_erogazione Nullable(Date32)
   `,
   /** One row per load: what was loaded, when, how many rows; the latest per source is the data's "as of". */
   data_versions: `
@@ -184,7 +184,10 @@ export const TABLES = {
     started_at DateTime64(3, 'UTC'),
     finished_at Nullable(DateTime64(3, 'UTC')),
     shadow_uuid String,          -- uuid of the table swapped in at commit: tells, after a crash, whether the swap happened
-    replaced_demo Bool           -- the table held generated demo data: the load replaced all of it, not only its batches
+    replaced_demo Bool,          -- the table held generated demo data: the load replaced all of it, not only its batches
+    rows_replaced UInt64,        -- rows of the batches (or table) replaced, counted before the swap
+    refusal LowCardinality(String), -- why a refused load was refused: rows, file, consistency, shrink, expect_rows, checksum, space
+    group_id String              -- loads of several tables swapped in together (a PON batch) share it
   `,
 } as const;
 
@@ -219,4 +222,6 @@ export async function ensureSchema(engine: Engine): Promise<void> {
   await engine.command(`ALTER TABLE ${engine.table('data_versions')} ADD COLUMN IF NOT EXISTS version String`);
   await engine.command(`ALTER TABLE ${engine.table('enti')} ADD COLUMN IF NOT EXISTS inps UInt8 DEFAULT ente_tipo = 'inps'`);
   await engine.command(`ALTER TABLE ${engine.table('load_journal')} ADD COLUMN IF NOT EXISTS replaced_demo Bool`);
+  for (const column of ['rows_replaced UInt64', 'refusal LowCardinality(String)', 'group_id String'])
+    await engine.command(`ALTER TABLE ${engine.table('load_journal')} ADD COLUMN IF NOT EXISTS ${column}`);
 }

@@ -33,7 +33,7 @@ export interface AppOptions {
   /** Folder of the built task pane, served at /addin/ (default addin/dist). */
   addinDir?: string;
   /** Administration (/v1/admin): the model registry (hot reload, status) and where uploaded Parquet files are spooled. */
-  admin?: { registry: ModelRegistry; spoolDir: string };
+  admin?: { registry: ModelRegistry; spoolDir: string; shrinkShare?: number };
   /** Rate limits per address, per principal and for failed authentications (default DEFAULT_THROTTLE); false: none. */
   throttle?: ThrottleOptions | false;
   /** How JSON answers are checked against their response schemas (default: strict unless NODE_ENV=production). */
@@ -98,9 +98,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(reportRoutes, { context: opts.context, reports: opts.reports ?? (() => new Map()) });
   await app.register(xmlaRoutes, { context: opts.context, auth: { ...opts.auth, directory: () => opts.context().directory } });
   if (opts.admin) {
-    const { registry, spoolDir } = opts.admin;
+    const { registry, spoolDir, shrinkShare } = opts.admin;
     await app.register(adminRoutes, { registry });
-    await app.register(loadRoutes, { context: opts.context, spoolDir, onDataChanged: () => registry.refreshData() });
+    await app.register(loadRoutes, { context: opts.context, spoolDir, shrinkShare, onDataChanged: () => registry.refreshData() });
   }
   return app;
 }

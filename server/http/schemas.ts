@@ -159,6 +159,7 @@ export const PonSchedaOut = z.object({
   tabella_1A: z.object({ id: z.string(), label: z.string(), previsti: z.number(), effettivi: z.number() }),
   tabella_1B: z.object({ totale: PonCellOut, migranti: PonCellOut, disabilita: PonCellOut, status: z.array(PonCellOut), eta: z.array(PonCellOut), istruzione: z.array(PonCellOut) }),
   tabella_2A: z.object({ servizi: z.array(PonCellOut), totale: PonCellOut }),
+  avvisi: z.array(z.string()).describe('data-quality warnings: records not counted and why (e.g. a household with no members)'),
 });
 export const PonDrillOut = z.object({ cella: z.string(), label: z.string(), nuclei: z.array(z.string()).optional(), uomini: z.array(z.string()).optional(), donne: z.array(z.string()).optional() });
 

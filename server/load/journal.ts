@@ -2,7 +2,7 @@
 import type { Engine } from '../engine/client.ts';
 import type { Rejection } from './validate.ts';
 
-export type LoadStatus = 'running' | 'committing' | 'succeeded' | 'checked' | 'rejected' | 'failed' | 'interrupted';
+export type LoadStatus = 'queued' | 'running' | 'committing' | 'succeeded' | 'checked' | 'rejected' | 'failed' | 'interrupted';
 
 export interface RejectSummary {
   /** The first rejected rows, in file order. */
@@ -13,6 +13,8 @@ export interface RejectSummary {
   file: string[];
   /** Columns of the file the table does not declare (ignored). */
   ignoredColumns: string[];
+  /** What the loader found out by itself (separator, encoding detected). */
+  notes?: string[];
 }
 
 export interface LoadRecord {
@@ -34,6 +36,12 @@ export interface LoadRecord {
   shadowUuid: string;
   /** The table held generated demo data: the load replaced all of it, so real and generated rows never mix. */
   replacedDemo: boolean;
+  /** Rows of the batches (or whole table) the load replaces, counted before the swap. */
+  rowsReplaced: number;
+  /** Why a refused load was refused: rows, file, consistency, shrink, expect_rows, checksum, space; '' otherwise. */
+  refusal: string;
+  /** Loads of several tables swapped in together (a PON batch) share this id; '' for a single-table load. */
+  groupId: string;
 }
 
 const EMPTY_REJECTS: RejectSummary = { first: [], totals: [], file: [], ignoredColumns: [] };
@@ -59,6 +67,9 @@ export async function writeJournal(engine: Engine, r: LoadRecord): Promise<void>
       finished_at: r.finishedAt ? Date.parse(r.finishedAt) : null,
       shadow_uuid: r.shadowUuid,
       replaced_demo: r.replacedDemo,
+      rows_replaced: r.rowsReplaced,
+      refusal: r.refusal,
+      group_id: r.groupId,
     },
   ]);
 }
@@ -81,6 +92,9 @@ interface JournalRow {
   finished_at: string | null;
   shadow_uuid: string;
   replaced_demo: boolean;
+  rows_replaced: number;
+  refusal: string;
+  group_id: string;
 }
 
 const iso = (t: string | null) => (t ? new Date(`${t.replace(' ', 'T')}Z`).toISOString() : null);
@@ -110,17 +124,20 @@ function fromRow(r: JournalRow): LoadRecord {
     finishedAt: iso(r.finished_at),
     shadowUuid: r.shadow_uuid,
     replacedDemo: Boolean(r.replaced_demo),
+    rowsReplaced: Number(r.rows_replaced ?? 0),
+    refusal: r.refusal ?? '',
+    groupId: r.group_id ?? '',
   };
 }
 
 /** The latest state of each load, newest first. */
-export async function listLoads(engine: Engine, o: { table?: string; id?: string; limit?: number } = {}): Promise<LoadRecord[]> {
-  const where = [o.table ? 'table_name = {table:String}' : '', o.id ? 'id = {id:String}' : ''].filter(Boolean);
+export async function listLoads(engine: Engine, o: { table?: string; id?: string; group?: string; limit?: number } = {}): Promise<LoadRecord[]> {
+  const where = [o.table ? 'table_name = {table:String}' : '', o.id ? 'id = {id:String}' : '', o.group ? 'group_id = {group:String}' : ''].filter(Boolean);
   const rows = await engine.query<JournalRow>(
     `SELECT * EXCEPT updated_at FROM (
        SELECT * FROM ${engine.table('load_journal')} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC LIMIT 1 BY id
      ) ORDER BY started_at DESC, id DESC LIMIT {limit:UInt32}`,
-    { table: o.table ?? '', id: o.id ?? '', limit: o.limit ?? 100 },
+    { table: o.table ?? '', id: o.id ?? '', group: o.group ?? '', limit: o.limit ?? 100 },
   );
   return rows.map(fromRow);
 }

@@ -38,6 +38,20 @@ export interface CsvOptions {
   encoding: Encoding;
 }
 
+/**
+ * The file itself is broken (a quote never closed, a Parquet file without its
+ * footer): the client's input, reported with the line where it goes wrong.
+ */
+export class FileError extends Error {
+  constructor(
+    message: string,
+    readonly line?: number,
+  ) {
+    super(message);
+    this.name = 'FileError';
+  }
+}
+
 /** Decodes bytes to text as they arrive; Latin-1 is read as Windows-1252 (a superset that also has the euro sign). */
 function decoder(encoding: Encoding): Transform {
   const text = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : 'utf-8');
@@ -58,6 +72,8 @@ export function csvRecords(bytes: Readable, o: CsvOptions): RecordSource {
   // Line numbers are counted here (csv-parse's per-record info costs a third of the parse): one per record plus the newlines inside quoted fields.
   const parser = parse({ delimiter: o.separator, bom: true, relax_column_count: true, skip_empty_lines: false, relax_quotes: false });
   bytes.on('error', (err) => parser.destroy(err));
+  // The parser may fail (a quote never closed) before the records are read: the error is raised when they are.
+  parser.on('error', () => undefined);
   bytes.pipe(decoder(o.encoding)).pipe(parser);
   async function* records(): AsyncGenerator<SourceRecord> {
     let line = 1;
@@ -74,11 +90,23 @@ export function csvRecords(bytes: Readable, o: CsvOptions): RecordSource {
         }
         yield record.length === header.length ? { line: start, fields: record } : { line: start, fields: record, problem: `${record.length} campi invece di ${header.length} (separatore "${o.separator}")` };
       }
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      // Records parsed ahead of the one consumed are lost with the error: the parser's own count says where the broken record starts.
+      const parsed = err as { records?: number; empty_lines?: number };
+      if (code?.startsWith('CSV_')) throw new FileError(csvProblem(code, (err as Error).message), Math.max(line, (parsed.records ?? 0) + (parsed.empty_lines ?? 0) + 1));
+      throw err;
     } finally {
       resolveHeader(header);
     }
   }
   return { columns: () => headerKnown, records: records() };
+}
+
+function csvProblem(code: string, message: string): string {
+  if (code === 'CSV_QUOTE_NOT_CLOSED') return 'virgolette aperte e mai chiuse: il file è troncato o un campo contiene una virgoletta non raddoppiata';
+  if (code === 'CSV_INVALID_CLOSING_QUOTE' || code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') return 'carattere dopo una virgoletta di chiusura: una virgoletta dentro un campo va raddoppiata ("")';
+  return `CSV non leggibile (${message.split('\n')[0]})`;
 }
 
 export function ndjsonRecords(bytes: Readable, encoding: Encoding): RecordSource {
@@ -104,14 +132,18 @@ export function ndjsonRecords(bytes: Readable, encoding: Encoding): RecordSource
 /** Parquet needs random access (the schema is at the end): it is read from a file, one row group at a time. */
 export async function parquetRecords(path: string, onFraction?: (f: number) => void): Promise<RecordSource> {
   const file = await asyncBufferFromFile(path);
-  const metadata = await parquetMetadataAsync(file);
+  const metadata = await parquetMetadataAsync(file).catch((err: Error) => {
+    throw new FileError(`file Parquet non leggibile (${err.message}): il file è troncato o non è un Parquet`);
+  });
   const columns = parquetSchema(metadata).children.map((c) => c.element.name);
   const total = Number(metadata.num_rows);
   async function* records(): AsyncGenerator<SourceRecord> {
     let start = 0;
     for (const group of metadata.row_groups) {
       const end = start + Number(group.num_rows);
-      const rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors })) as Record<string, unknown>[];
+      const rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors }).catch((err: Error) => {
+        throw new FileError(`gruppo di righe illeggibile nel file Parquet (${err.message})`, start + 1);
+      })) as Record<string, unknown>[];
       for (let i = 0; i < rows.length; i++) yield { line: start + i + 1, values: rows[i] };
       start = end;
       onFraction?.(total ? start / total : 1);

@@ -94,17 +94,20 @@ function isoDate(y: number, m: number, d: number): string | undefined {
   return date.toISOString().slice(0, 10);
 }
 
-const parseDate: Parse = (raw) => {
-  if (raw instanceof Date) return raw.toISOString().slice(0, 10);
-  const s = text(raw);
-  let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
-  let iso = m ? isoDate(+m[1], +m[2], +m[3]) : undefined;
-  if (!m && (m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s))) iso = isoDate(+m[3], +m[2], +m[1]);
-  if (!m) return new Invalid('non è una data (AAAA-MM-GG oppure GG/MM/AAAA)');
-  if (!iso) return new Invalid('data inesistente');
-  if (iso < '1970-01-01' || iso > '2149-06-06') return new Invalid('data fuori dall\'intervallo 1970-2149');
-  return iso;
-};
+/** Date holds 1970-01-01..2149-06-06; Date32 (births, anything that can precede 1970) 1900-01-01..2299-12-31. */
+function parseDate(type: 'Date' | 'Date32'): Parse {
+  const [min, max, range] = type === 'Date' ? ['1970-01-01', '2149-06-06', '1970-2149 (tipo Date: per date anteriori al 1970 la colonna va dichiarata Date32)'] : ['1900-01-01', '2299-12-31', '1900-2299'];
+  return (raw) => {
+    const s = raw instanceof Date ? raw.toISOString().slice(0, 10) : text(raw);
+    let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s);
+    let iso = m ? isoDate(+m[1], +m[2], +m[3]) : undefined;
+    if (!m && (m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s))) iso = isoDate(+m[3], +m[2], +m[1]);
+    if (!m) return new Invalid('non è una data (AAAA-MM-GG oppure GG/MM/AAAA)');
+    if (!iso) return new Invalid('data inesistente');
+    if (iso < min || iso > max) return new Invalid(`data fuori dall'intervallo ${range}`);
+    return iso;
+  };
+}
 
 const parseDateTime: Parse = (raw) => {
   if (raw instanceof Date) return raw.toISOString().slice(0, 19).replace('T', ' ');
@@ -131,7 +134,7 @@ export function parserFor(type: string): Parse {
   const dec = /^Decimal\((\d+), ?(\d+)\)$/.exec(type);
   if (dec) return parseDecimal(+dec[1], +dec[2]);
   if (type === 'Float32' || type === 'Float64') return parseFloat64;
-  if (type === 'Date' || type === 'Date32') return parseDate;
+  if (type === 'Date' || type === 'Date32') return parseDate(type);
   if (type === 'DateTime') return parseDateTime;
   if (type === 'Bool') return parseBool;
   return parseString;
@@ -163,7 +166,12 @@ export function compileValidator(table: TableDef, refs: ReferenceData): Validato
   const position = new Map(table.columns.map((c, i) => [c.name, i]));
   const read: (CompiledColumn & { at: number })[] = [];
   const lookups: { column: TableColumn; map: ReadonlyMap<string, unknown>; by: number; at: number }[] = [];
+  const matches: { column: TableColumn; map: ReadonlyMap<string, unknown>; by: number; at: number }[] = [];
+  const conditional: { column: TableColumn; when: number; at: number; values: ReadonlySet<string> }[] = [];
   for (const column of table.columns) {
+    if (column.requiredIf) conditional.push({ column, when: position.get(column.requiredIf.column)!, at: position.get(column.name)!, values: new Set(column.requiredIf.values.map(String)) });
+    if (column.matches)
+      matches.push({ column, by: position.get(column.matches.by)!, at: position.get(column.name)!, map: refs.lookups.get(lookupKey({ ...column.matches, column: column.name })) ?? new Map() });
     if (column.lookup) {
       lookups.push({ column, by: position.get(column.lookup.by)!, at: position.get(column.name)!, map: refs.lookups.get(lookupKey(column.lookup)) ?? new Map() });
       continue;
@@ -216,6 +224,21 @@ export function compileValidator(table: TableDef, refs: ReferenceData): Validato
         if (!errors?.some((e) => e.column === byName))
           (errors ??= []).push({ column: byName, reason: `nessuna riga di ${column.lookup!.table} con ${byName} = ${String(key)} (serve per ${column.name})`, value: String(key) });
       } else values[at] = value;
+    }
+    for (const { column, when, at, values: allowed } of conditional) {
+      if (values[at] === null && values[when] !== undefined && allowed.has(String(values[when])))
+        (errors ??= []).push({ column: column.name, reason: `valore obbligatorio quando ${column.requiredIf!.column} è ${column.requiredIf!.values.join(' o ')}`, value: String(values[when]) });
+    }
+    for (const { column, map, by, at } of matches) {
+      const key = values[by];
+      if (key === undefined || key === null || values[at] === undefined || values[at] === null) continue;
+      const expected = map.get(String(key));
+      if (expected !== undefined && String(expected) !== String(values[at]))
+        (errors ??= []).push({
+          column: column.name,
+          reason: `${column.matches!.by} ${String(key)} appartiene a ${column.name} ${String(expected)} in ${column.matches!.table}, non a ${String(values[at])}`,
+          value: String(values[at]),
+        });
     }
     return errors ? { ok: false, errors } : { ok: true, values };
   }

@@ -64,13 +64,26 @@ export function loadModel(source: ModelSource): Model {
   }
 
   const tables = new Map<string, TableDef>();
+  const tableFiles = new Map<string, ParsedFile>();
   for (const { file, value } of parsed) {
     if (value.kind === 'dimensions') continue;
     for (const [name, def] of Object.entries(value.tables ?? {})) {
       if (tables.has(name)) issues.push(issueAt(file, ['tables', name], `table "${name}" is declared twice (also in ${tables.get(name)!.file})`));
-      else tables.set(name, resolveTable(name, def, file, issues));
+      else tables.set(name, resolveTable(name, def, file, issues)), tableFiles.set(name, file);
     }
   }
+  // A column referencing another declared table (a load's cross-table check) names a table and column that exist.
+  for (const table of tables.values())
+    for (const c of table.columns)
+      for (const [key, ref] of [['references', c.references], ['not_after', c.notAfter], ['not_before', c.notBefore]] as const) {
+        if (!ref) continue;
+        const target = tables.get(ref.table);
+        const at = ['tables', table.name, 'columns', c.name, key];
+        const wanted = 'by' in ref ? [ref.by, ref.column] : [ref.column];
+        if (!target) issues.push(issueAt(tableFiles.get(table.name)!, at, `unknown declared table "${ref.table}"; declared tables: ${[...tables.keys()].join(', ')}`));
+        else for (const w of wanted) if (!target.columns.some((x) => x.name === w)) issues.push(issueAt(tableFiles.get(table.name)!, at, `table "${ref.table}" has no column "${w}"`));
+        if ('by' in ref && !table.columns.some((x) => x.name === ref.by)) issues.push(issueAt(tableFiles.get(table.name)!, at, `this table has no column "${ref.by}"`));
+      }
 
   const cubes = new Map<string, Cube>();
   const cubeFiles = new Map<string, ParsedFile>();
@@ -113,6 +126,12 @@ function resolveTable(name: string, def: TableFile, at: ParsedFile, issues: Mode
     codes: c.codes,
     values: c.values,
     lookup: c.lookup,
+    matches: c.matches,
+    references: c.references,
+    notAfter: c.not_after,
+    labels: c.labels,
+    requiredIf: c.required_if,
+    notBefore: c.not_before,
   }));
   const known = new Set(columns.map((c) => c.name));
   if (columns.length === 0) issues.push(issueAt(at, [...path, 'columns'], 'a table needs at least one column'));
@@ -124,6 +143,9 @@ function resolveTable(name: string, def: TableFile, at: ParsedFile, issues: Mode
   for (const c of columns) {
     if (c.lookup && !known.has(c.lookup.by)) issues.push(issueAt(at, [...path, 'columns', c.name, 'lookup', 'by'], `unknown column "${c.lookup.by}" of this table`));
     if (c.lookup && (c.codes || c.values)) issues.push(issueAt(at, [...path, 'columns', c.name], 'a lookup column is not read from the file: remove "codes"/"values"'));
+    if (c.requiredIf && !known.has(c.requiredIf.column)) issues.push(issueAt(at, [...path, 'columns', c.name, 'required_if', 'column'], `unknown column "${c.requiredIf.column}" of this table`));
+    if (c.labels && c.values) for (const k of Object.keys(c.labels)) if (!c.values.map(String).includes(k)) issues.push(issueAt(at, [...path, 'columns', c.name, 'labels', k], `"${k}" is not one of the allowed values (${c.values.join(', ')})`));
+    if (c.matches && !known.has(c.matches.by)) issues.push(issueAt(at, [...path, 'columns', c.name, 'matches', 'by'], `unknown column "${c.matches.by}" of this table`));
     if (c.values && /Int|Float|Decimal/.test(c.type) && c.values.some((v) => typeof v !== 'number'))
       issues.push(issueAt(at, [...path, 'columns', c.name, 'values'], `values of a ${c.type} column must be numbers`));
   }

@@ -144,10 +144,31 @@ export const ColumnSchema = z.strictObject({
     .optional()
     .describe('allowed values are those of this column of a reference table, e.g. { table: territorio, column: comune } for ISTAT comune codes'),
   values: z.array(MemberKey).min(1).optional().describe('allowed values, e.g. [1, 2]'),
+  labels: z.record(z.string(), z.string().min(1)).optional().describe('label of each allowed value, e.g. { 1: Servizi socio-educativi }: what reports and sheets show'),
+  required_if: z
+    .strictObject({ column: columnName, values: z.array(MemberKey).min(1) })
+    .optional()
+    .describe('with required: false, a value is still required on rows where `column` has one of `values` (e.g. the income of employees)'),
   lookup: z
     .strictObject({ table: columnName, by: columnName, column: columnName })
     .optional()
     .describe('not read from the file: taken from `column` of the reference `table` on the row whose `by` equals this row\'s `by` (e.g. the ATS of the comune)'),
+  matches: z
+    .strictObject({ table: columnName, by: columnName })
+    .optional()
+    .describe('read from the file and checked: it must equal the same-named column of the reference `table` on the row whose `by` equals this row\'s `by` (e.g. ats matches territorio by comune: the comune belongs to the ATS)'),
+  references: z
+    .strictObject({ table: columnName, column: columnName })
+    .optional()
+    .describe('every value must exist in `column` of the declared table `table`, loaded in the same batch or already there (e.g. a member\'s nucleo_id in pon_nuclei)'),
+  not_after: z
+    .strictObject({ table: columnName, by: columnName, column: columnName })
+    .optional()
+    .describe('a date not later than `column` of the declared `table` on the row with the same `by` (e.g. a birth not after the signing day of the household)'),
+  not_before: z
+    .strictObject({ table: columnName, by: columnName, column: columnName })
+    .optional()
+    .describe('a date not earlier than `column` of the declared `table` on the row with the same `by` (e.g. a service not delivered before the member was born)'),
 });
 
 export const TableSchema = z.strictObject({

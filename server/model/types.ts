@@ -119,6 +119,23 @@ export interface TableColumn {
   readonly codes?: { readonly table: string; readonly column: string };
   readonly values?: readonly MemberKey[];
   readonly lookup?: { readonly table: string; readonly by: string; readonly column: string };
+  /** Checked against the same-named column of `table` on the row with the same `by` (a comune's ATS). */
+  readonly matches?: { readonly table: string; readonly by: string };
+  /** Every value must exist in `column` of the declared table `table` (cross-table check of a load). */
+  readonly references?: { readonly table: string; readonly column: string };
+  /** Label of each allowed value (keys as text). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Not required in general, but required on rows where `column` has one of `values`. */
+  readonly requiredIf?: { readonly column: string; readonly values: readonly MemberKey[] };
+  /** Cross-table date order: not later / not earlier than `column` of `table` on the row with the same `by`. */
+  readonly notAfter?: DateBound;
+  readonly notBefore?: DateBound;
+}
+
+export interface DateBound {
+  readonly table: string;
+  readonly by: string;
+  readonly column: string;
 }
 
 /** A source table declared in a cube file: what `npm run schema` creates and `npm run load` validates against. */

@@ -20,8 +20,8 @@ export async function loadAtsRecords(engine: Engine, ats: string): Promise<{ pro
   const members = new Map<string, Member & { nucleo_id: string }>();
   for (const c of componenti)
     members.set(c.componente_id, { ...c, genere: Number(c.genere) as 1 | 2, straniero: Boolean(c.straniero), minoranza: Boolean(c.minoranza), disabilita: Boolean(c.disabilita), destinatario: Boolean(c.destinatario), condizioni: [], servizi: [] });
-  for (const c of condizioni) members.get(c.componente_id)?.condizioni.push({ dal: c.dal, condizione: c.condizione, reddito_annuo: Number(c.reddito_annuo), isced: c.isced });
-  for (const s of servizi) members.get(s.componente_id)?.servizi.push({ tipo: Number(s.tipo) as Service['tipo'], data_prevista: s.data_prevista, data_erogazione: s.data_erogazione });
+  for (const c of condizioni) members.get(c.componente_id)?.condizioni.push({ dal: c.dal, condizione: c.condizione, reddito_annuo: c.reddito_annuo === null ? null : Number(c.reddito_annuo), isced: c.isced });
+  for (const s of servizi) members.get(s.componente_id)?.servizi.push({ tipo: Number(s.tipo), data_prevista: s.data_prevista, data_erogazione: s.data_erogazione });
   const byHousehold = new Map<string, Member[]>();
   for (const m of members.values()) byHousehold.set(m.nucleo_id, [...(byHousehold.get(m.nucleo_id) ?? []), m]);
   return {

@@ -5,7 +5,9 @@
  *
  * - 1A: households taken in charge (project signed) between the DIA and the
  *   end of the period whose members are ALL unemployed or inactive on the
- *   signing day.
+ *   signing day. A household with no members, or a member with no record in
+ *   force on the signing day, is not counted and is listed among the sheet's
+ *   data-quality warnings (`avvisi`).
  * - 1B: the members of those households taken in charge (destinatari, minors
  *   included), by gender; migrants / foreign background / minorities and
  *   people with disabilities as subsets; by employment status, age band and
@@ -19,12 +21,13 @@
 export interface Condition {
   dal: string; // ISO date
   condizione: 'dipendente' | 'autonomo' | 'disoccupato' | 'studente' | 'pensionato' | 'inattivo';
-  reddito_annuo: number;
+  /** Gross annual income; null for people who are not employees or self-employed. */
+  reddito_annuo: number | null;
   isced: string; // '0'..'8' | 'nessuno'
 }
 
 export interface Service {
-  tipo: 1 | 2 | 3 | 4;
+  tipo: number;
   data_prevista: string;
   data_erogazione: string | null;
 }
@@ -53,7 +56,11 @@ export interface Project {
   nuclei_previsti: number;
 }
 
-/** Income thresholds under which workers count as unemployed (D.Lgs 147/2017, art. 3 c. 3). */
+/**
+ * Income thresholds up to which workers count as unemployed, the threshold
+ * itself included (seed 003: "il cui reddito complessivo annuo lordo non
+ * supera gli 8.000 euro", 4.800 for the self-employed; D.Lgs 147/2017, art. 3 c. 3).
+ */
 export const SOGLIA_DIPENDENTI = 8000;
 export const SOGLIA_AUTONOMI = 4800;
 
@@ -64,9 +71,9 @@ export function workStatus(c: Condition): WorkStatus {
     case 'disoccupato':
       return 'disoccupato';
     case 'dipendente':
-      return c.reddito_annuo <= SOGLIA_DIPENDENTI ? 'disoccupato' : 'occupato';
+      return c.reddito_annuo !== null && c.reddito_annuo <= SOGLIA_DIPENDENTI ? 'disoccupato' : 'occupato';
     case 'autonomo':
-      return c.reddito_annuo <= SOGLIA_AUTONOMI ? 'disoccupato' : 'occupato';
+      return c.reddito_annuo !== null && c.reddito_annuo <= SOGLIA_AUTONOMI ? 'disoccupato' : 'occupato';
     case 'studente':
     case 'pensionato':
     case 'inattivo':
@@ -110,12 +117,11 @@ export const EDUCATION = [
   { key: 'nessuno', label: 'Nessun titolo di studio', levels: ['nessuno'] },
 ] as const;
 
-export const SERVICE_TYPES = [
-  { tipo: 1, label: 'Servizi socio-educativi' },
-  { tipo: 2, label: 'Orientamento, implementazione competenze, consulenza informazione, attivazione lavorativa e work-experience' },
-  { tipo: 3, label: 'Formazione per il lavoro' },
-  { tipo: 4, label: 'Altro da specificare' },
-] as const;
+/** A type of service of table 2A with its label: declared in cubes/pon.yaml (pon_servizi.tipo labels). */
+export interface ServiceType {
+  tipo: number;
+  label: string;
+}
 
 /** A figure of the sheet: men (a), women (b), total, and the ids behind each. */
 export interface Cell {
@@ -134,6 +140,8 @@ export interface Scheda {
   tabella_1A: { id: string; label: string; previsti: number; effettivi: number; ids: string[] };
   tabella_1B: { totale: Cell; migranti: Cell; disabilita: Cell; status: Cell[]; eta: Cell[]; istruzione: Cell[] };
   tabella_2A: { servizi: Cell[]; totale: Cell };
+  /** Data-quality warnings: records the sheet could not count, and why. */
+  avvisi: string[];
 }
 
 function cell(id: string, label: string, people: { id: string; genere: 1 | 2 }[]): Cell {
@@ -142,15 +150,25 @@ function cell(id: string, label: string, people: { id: string; genere: 1 | 2 }[]
   return { id, label, uomini: uomini.length, donne: donne.length, totale: uomini.length + donne.length, ids: { uomini, donne } };
 }
 
-export function computeScheda(project: Project, households: readonly Household[], fine_periodo: string, dia = project.dia): Scheda {
+/** The four types of table 2A; their labels come from the declaration (serviceTypesOf), here only numbered. */
+const NUMBERED_TYPES: readonly ServiceType[] = [1, 2, 3, 4].map((tipo) => ({ tipo, label: `Tipologia ${tipo}` }));
+
+export function computeScheda(project: Project, households: readonly Household[], fine_periodo: string, dia = project.dia, serviceTypes: readonly ServiceType[] = NUMBERED_TYPES): Scheda {
   if (fine_periodo < dia) throw new RangeError(`la fine del periodo (${fine_periodo}) precede la DIA (${dia})`);
-  // 1A: households signed in [DIA, end] whose members are all without work on the signing day.
+  const avvisi: string[] = [];
+  // 1A: households signed in [DIA, end] with members, all without work on the signing day.
   const counted = households.filter((h) => {
     if (h.data_sottoscrizione < dia || h.data_sottoscrizione > fine_periodo) return false;
-    return h.componenti.every((m) => {
-      const c = conditionOn(m, h.data_sottoscrizione);
-      return c !== undefined && workStatus(c) !== 'occupato';
-    });
+    if (!h.componenti.length) {
+      avvisi.push(`Nucleo ${h.nucleo_id}: nessun componente registrato, non contato nella tabella 1A`);
+      return false;
+    }
+    const missing = h.componenti.filter((m) => conditionOn(m, h.data_sottoscrizione) === undefined);
+    if (missing.length) {
+      avvisi.push(`Nucleo ${h.nucleo_id}: ${missing.map((m) => m.componente_id).join(', ')} senza condizione occupazionale in vigore al ${h.data_sottoscrizione} (data di sottoscrizione), nucleo non contato nella tabella 1A`);
+      return false;
+    }
+    return h.componenti.every((m) => workStatus(conditionOn(m, h.data_sottoscrizione)!) !== 'occupato');
   });
 
   // 1B: destinatari of those households, characteristics on the signing day.
@@ -178,7 +196,7 @@ export function computeScheda(project: Project, households: readonly Household[]
   const served = (tipo?: number) =>
     destinatari.filter((d) => d.member.servizi.some((s) => (tipo === undefined || s.tipo === tipo) && s.data_erogazione !== null && s.data_erogazione >= dia && s.data_erogazione <= fine_periodo));
   const a2 = {
-    servizi: SERVICE_TYPES.map((t) => cell(`2A.servizi.${t.tipo}`, t.label, served(t.tipo))),
+    servizi: serviceTypes.map((t) => cell(`2A.servizi.${t.tipo}`, t.label, served(t.tipo))),
     totale: cell('2A.totale', 'Totale destinatari a cui sono stati erogati servizi', served()),
   };
 
@@ -195,6 +213,7 @@ export function computeScheda(project: Project, households: readonly Household[]
     },
     tabella_1B: b1,
     tabella_2A: a2,
+    avvisi,
   };
 }
 
@@ -202,4 +221,9 @@ export function computeScheda(project: Project, households: readonly Household[]
 export function cellsOf(s: Scheda): Map<string, Cell> {
   const all = [s.tabella_1B.totale, s.tabella_1B.migranti, s.tabella_1B.disabilita, ...s.tabella_1B.status, ...s.tabella_1B.eta, ...s.tabella_1B.istruzione, ...s.tabella_2A.servizi, s.tabella_2A.totale];
   return new Map(all.map((c) => [c.id, c]));
+}
+
+/** The types of service of table 2A as declared (pon_servizi.tipo: values and labels in cubes/pon.yaml). */
+export function serviceTypesOf(column: { values?: readonly (string | number)[]; labels?: Readonly<Record<string, string>> } | undefined): ServiceType[] {
+  return (column?.values ?? []).map((v) => ({ tipo: Number(v), label: column?.labels?.[String(v)] ?? `Tipologia ${v}` }));
 }

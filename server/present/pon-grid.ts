@@ -25,6 +25,8 @@ export interface PonSheet {
   tabella_1A: { previsti: number; effettivi: number };
   tabella_1B: { totale: PonSheetCell; migranti: PonSheetCell; disabilita: PonSheetCell; status: PonSheetCell[]; eta: PonSheetCell[]; istruzione: PonSheetCell[] };
   tabella_2A: { servizi: PonSheetCell[]; totale: PonSheetCell };
+  /** Data-quality warnings: records the sheet did not count, and why. */
+  avvisi?: string[];
 }
 
 export const PON_SHEET_NAME = 'Scheda monitoraggio fisico';
@@ -65,5 +67,9 @@ export function ponRows(s: PonSheet, lang: Lang = 'it'): GridRow[] {
   add(['Tipologia di servizio / intervento', 'Totale', 'Uomini (a)', 'Donne (b)'], 'header');
   s.tabella_2A.servizi.forEach((c) => line(c));
   line(s.tabella_2A.totale, true);
+  if (s.avvisi?.length) {
+    title('Avvisi sulla qualità dei dati (record non contati)');
+    for (const a of s.avvisi) add([a], 'caption');
+  }
   return rows;
 }

@@ -1,8 +1,11 @@
 /**
  * `npm run schema`: brings the declared source tables to their declaration.
- * Additive changes (a new table, a new column) are applied; anything that
- * could lose data (a column dropped or retyped, a different sorting or batch
- * key) is refused with an explanation and nothing is applied. Idempotent.
+ * Additive changes (a new table, a new column) are applied; so are widenings
+ * that keep every value (Date -> Date32, T -> Nullable(T)), by rewriting the
+ * table atomically: a new table with the declared columns, INSERT … SELECT of
+ * every row, EXCHANGE TABLES, the old one dropped. Anything that could lose
+ * data (a column dropped or narrowed, a different sorting or batch key) is
+ * refused with an explanation and nothing is applied. Idempotent.
  */
 import type { Engine } from '../engine/client.ts';
 import { quoteIdentifier } from '../engine/client.ts';
@@ -11,9 +14,26 @@ import { createTableSql, normaliseType, storedType } from './ddl.ts';
 
 export interface MigrationStep {
   table: string;
-  action: 'create_table' | 'add_column';
+  action: 'create_table' | 'add_column' | 'widen_columns';
   column?: string;
+  /** What is run, for the person reading the plan (the statements joined). */
   sql: string;
+  /** The statements, when more than one. */
+  statements?: string[];
+}
+
+/** Prefix of the table a widening builds before swapping it in; a leftover one is dropped by the next run. */
+export const MIGRATION_PREFIX = '_mig_';
+
+/** A type change that keeps every value: Date -> Date32, T -> Nullable(T), or both. */
+export function isSafeWidening(from: string, to: string): boolean {
+  const f = normaliseType(from);
+  const t = normaliseType(to);
+  const base = (x: string) => x.replace(/^LowCardinality\(Nullable\((.*)\)\)$/, 'LowCardinality($1)').replace(/^Nullable\((.*)\)$/, '$1');
+  const nullable = (x: string) => /^(LowCardinality\()?Nullable\(/.test(x);
+  if (nullable(f) && !nullable(t)) return false;
+  const [bf, bt] = [base(f), base(t)];
+  return f !== t && (bf === bt || (bf === 'Date' && bt === 'Date32'));
 }
 
 export interface Refusal {
@@ -70,11 +90,28 @@ async function planTable(engine: Engine, table: TableDef, plan: MigrationPlan): 
   if (!sameKey(existing.partition_key, table.batch))
     refuse(`il lotto dichiarato (batch: ${keyList(table.batch) || 'nessuno'}) è diverso dalla partizione della tabella (${existing.partition_key || 'nessuna'}); cambiarlo richiede di riscrivere la tabella`);
   const declared = new Map(table.columns.map((c) => [c.name, c]));
+  const widened: string[] = [];
   for (const col of existing.columns) {
     const want = declared.get(col.name);
     if (!want) refuse(`la colonna ${col.name} (${col.type}) esiste nella tabella ma non è più dichiarata: eliminarla cancellerebbe i suoi dati. Se va davvero eliminata: ALTER TABLE ${table.name} DROP COLUMN ${col.name}`);
-    else if (normaliseType(storedType(want)) !== normaliseType(col.type))
-      refuse(`la colonna ${col.name} è ${col.type} nella tabella ma ${storedType(want)} nel file: cambiare tipo può perdere o alterare dati; aggiungere una colonna con un nuovo nome`);
+    else if (normaliseType(storedType(want)) === normaliseType(col.type)) continue;
+    else if (isSafeWidening(col.type, storedType(want))) widened.push(`${col.name} ${col.type} -> ${storedType(want)}`);
+    else refuse(`la colonna ${col.name} è ${col.type} nella tabella ma ${storedType(want)} nel file: cambiare tipo può perdere o alterare dati; aggiungere una colonna con un nuovo nome`);
+  }
+  if (widened.length && !plan.refusals.some((r) => r.table === table.name)) {
+    // One atomic rewrite: the declared table (new columns included) filled with every row, then swapped in.
+    const mig = `${MIGRATION_PREFIX}${table.name}`;
+    const kept = existing.columns.filter((c) => declared.has(c.name)).map((c) => quoteIdentifier(c.name)).join(', ');
+    const statements = [
+      `DROP TABLE IF EXISTS ${engine.table(mig)} SYNC`,
+      createTableSql(engine, table, mig),
+      `INSERT INTO ${engine.table(mig)} (${kept}) SELECT ${kept} FROM ${engine.table(table.name)}`,
+      `EXCHANGE TABLES ${engine.table(table.name)} AND ${engine.table(mig)}`,
+      `DROP TABLE ${engine.table(mig)} SYNC`,
+    ];
+    plan.steps.push({ table: table.name, action: 'widen_columns', column: widened.join(', '), sql: statements.join(';\n'), statements });
+    plan.upToDate = plan.upToDate.filter((t) => t !== table.name);
+    return;
   }
   const have = new Set(existing.columns.map((c) => c.name));
   let previous: string | undefined;
@@ -91,5 +128,5 @@ async function planTable(engine: Engine, table: TableDef, plan: MigrationPlan): 
 /** Applies a plan with no refusals; a plan with refusals applies nothing. */
 export async function applyMigration(engine: Engine, plan: MigrationPlan): Promise<void> {
   if (plan.refusals.length) throw new Error('migration refused: nothing applied');
-  for (const step of plan.steps) await engine.command(step.sql);
+  for (const step of plan.steps) for (const sql of step.statements ?? [step.sql]) await engine.command(sql);
 }

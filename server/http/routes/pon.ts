@@ -7,7 +7,7 @@ import { PON_SHEET } from '../../formats/documents.ts';
 import { answerHeaders } from '../../formats/headers.ts';
 import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
 import { loadAtsRecords } from '../../pon/load.ts';
-import { cellsOf, computeScheda } from '../../pon/scheda.ts';
+import { cellsOf, computeScheda, serviceTypesOf } from '../../pon/scheda.ts';
 import { isDemo, type QueryContext } from '../../query/execute.ts';
 import { ponAts } from '../../security/scope.ts';
 import { audit } from '../audit.ts';
@@ -27,7 +27,8 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
     const ats = ponAts(principal, body.ats, ctx.directory, microdata);
     const { project, households } = await loadAtsRecords(ctx.engine, ats);
     try {
-      return { scheda: computeScheda(project, households, body.fine_periodo, body.dia), ctx, ats };
+      const tipi = serviceTypesOf(ctx.model.tables.get('pon_servizi')?.columns.find((c) => c.name === 'tipo'));
+      return { scheda: computeScheda(project, households, body.fine_periodo, body.dia, tipi), ctx, ats };
     } catch (err) {
       if (err instanceof RangeError) throw new AppError('INVALID_REQUEST', `Periodo non valido: ${err.message}.`);
       throw err;
@@ -62,6 +63,7 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
       tabella_1A: strip(scheda.tabella_1A),
       tabella_1B: { totale: strip(b.totale), migranti: strip(b.migranti), disabilita: strip(b.disabilita), status: b.status.map(strip), eta: b.eta.map(strip), istruzione: b.istruzione.map(strip) },
       tabella_2A: { servizi: scheda.tabella_2A.servizi.map(strip), totale: strip(scheda.tabella_2A.totale) },
+      avvisi: scheda.avvisi,
     };
     const headers = answerHeaders({ name: `scheda-pon-${ats}-${scheda.fine_periodo}`, dataDate, dataVersion, demo, filters: [] }, format);
     return answer(reply as FastifyReply, PON_SHEET, doc, format, headers, { lang: 'it' });
