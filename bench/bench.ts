@@ -8,6 +8,8 @@
  * the load benchmark (bench/load.ts): CSV and Parquet loaded by our loader and
  * by ClickHouse's own insert of the same files, rows/s and their ratio.
  * `--only load` prepares the reference data only (no demo rows, no HTTP app).
+ * `--only concurrency` (bench/concurrency.ts): what the engine runs at once,
+ * then 50 clients for 60 s through the API (`--clients`, `--seconds`).
  */
 import { createQueryContext } from '../server/context.ts';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +22,7 @@ import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
+import { benchConcurrency, printConcurrency, type ConcurrencyResult } from './concurrency.ts';
 import { benchLoads, LOAD_METHODS, printLoads, type LoadBenchResult } from './load.ts';
 
 const { values: args } = parseArgs({
@@ -31,6 +34,8 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string' },
     'load-rows': { type: 'string', default: '10000000' },
     only: { type: 'string' },
+    clients: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '60' },
   },
 });
 const loadRows = Number(args['load-rows']);
@@ -38,31 +43,37 @@ const only = args.only;
 const rows = Number(args.rows);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && only !== 'queries' && only !== 'load')) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|load]');
+if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && only !== 'queries' && only !== 'load' && only !== 'concurrency')) {
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|load|concurrency] [--clients N --seconds S]');
   process.exit(2);
 }
 
 const config = loadConfig(process.env);
 const dataDir = resolve(args['data-dir'] ?? `./data-bench-${rows}`);
-const engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir });
+const engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir, limits: config.limits, scheduler: config.scheduler });
 console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLocaleString('it-IT')} righe richieste`);
 // The load benchmark alone needs only the reference data (territorio, nomenclatore), not the demo rows.
 await prepareData(engine, { demoRows: rows, seed: config.seed, demo: only !== 'load', log: (l) => console.log(l) });
 
-const results: QueryResult[] = only === 'load' ? [] : await benchQueries();
+const results: QueryResult[] = only === 'load' || only === 'concurrency' ? [] : await benchQueries();
 if (results.length) {
   console.log(`\n${rows.toLocaleString('it-IT')} righe richieste, ${runs} misure per query (mediana / p95, ms)\n`);
   console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
 }
 
+let concurrency: ConcurrencyResult | undefined;
+if (only === 'concurrency') {
+  concurrency = await benchConcurrency(engine, { clients: Number(args.clients), seconds: Number(args.seconds), log: (l) => console.log(l) });
+  printConcurrency(concurrency);
+}
+
 let loads: LoadBenchResult[] = [];
-if (only !== 'queries') {
+if (only !== 'queries' && only !== 'concurrency') {
   loads = await benchLoads(engine, { rows: loadRows, dir: dataDir, log: (l) => console.log(l) });
   printLoads(loads);
 }
 if (args.out) {
-  const out = { rows, runs, transport: engine.transport, date: new Date().toISOString(), queries: results, loads, ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
+  const out = { rows, runs, transport: engine.transport, date: new Date().toISOString(), queries: results, loads, ...(concurrency ? { concurrency } : {}), ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
   writeFileSync(args.out, JSON.stringify(out, null, 2) + '\n');
   console.log(`risultati scritti in ${args.out}`);
 }

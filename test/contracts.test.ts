@@ -118,4 +118,18 @@ t.test('on the real app', async (t) => {
     t.match(notAcceptable.json(), { status: 406, code: 'NOT_ACCEPTABLE' });
     t.ok(PonSchedaOut.shape.ats_nome, 'the PON schema names the ATS');
   });
+
+  await t.test('queries and reports leave audit lines of one shape', async (t) => {
+    const before = demo.logs.length;
+    await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers, payload: { measures: ['beneficiari'], rows: ['genere'] } });
+    await app.inject({ method: 'POST', url: '/v1/reports/quadro_nazionale', headers, payload: {} });
+    const lines = demo.logs.slice(before).filter((l) => l.audit).map((l) => l.audit as Record<string, unknown>);
+    t.equal(lines.length, 2);
+    for (const a of lines) {
+      t.match(a, { who: String, profile: 'nazionale', scope: null, cells: Number, suppressed: Number });
+      t.ok('filters' in a);
+    }
+    t.equal(lines[0].cube, 'prestazioni');
+    t.equal(lines[1].report, 'quadro_nazionale');
+  });
 });

@@ -10,7 +10,7 @@ export function reportXlsxStream(r: ReportResult, lang: Lang = 'it'): Readable {
     reportSheets(r, lang).map((s) => {
       // Title and caption lines are long single cells: they do not size the columns.
       const sized = s.rows.filter((row) => row.role !== 'title' && row.role !== 'caption' && row.role !== 'group');
-      return { name: s.name, rows: s.rows, widths: s.kind === 'definitions' ? [45, 100] : fitWidths(s.width, [], sized) };
+      return s.kind === 'definitions' ? { name: s.name, rows: s.rows, widths: [45, 100], wrapColumns: [1] } : { name: s.name, rows: s.rows, widths: fitWidths(s.width, [], sized) };
     }),
     { title: labelText(r.label, lang) },
   );

@@ -21,6 +21,8 @@ export interface SheetSpec {
   printTitlesRow?: string;
   landscape?: boolean;
   fillHeaders?: boolean;
+  /** Columns (0-based) whose long texts wrap. */
+  wrapColumns?: readonly number[];
 }
 
 /** Rows painted between two yields to the event loop, so the zip flows out while the sheet is written. */
@@ -41,7 +43,7 @@ export function workbookStream(sheets: readonly SheetSpec[], meta: { title?: str
       ws.columns = s.widths.map((width) => ({ width }));
       let n = 0;
       for (const r of s.rows) {
-        paintRow(ws, r, { commit: true, fillHeaders: s.fillHeaders });
+        paintRow(ws, r, { commit: true, fillHeaders: s.fillHeaders, wrapColumns: s.wrapColumns });
         if (++n % ROWS_PER_TURN === 0) {
           await new Promise((resolve) => setImmediate(resolve));
           if (out.destroyed) return; // the client went away: stop writing

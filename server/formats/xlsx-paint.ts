@@ -27,6 +27,8 @@ export interface PaintOptions {
   commit?: boolean;
   /** Fill header rows (the PON sheet's official look). */
   fillHeaders?: boolean;
+  /** Columns (0-based) whose long texts wrap (definitions). */
+  wrapColumns?: readonly number[];
 }
 
 export function paintRow(ws: ExcelJS.Worksheet, r: GridRow, opts: PaintOptions = {}): void {
@@ -43,6 +45,7 @@ export function paintRow(ws: ExcelJS.Worksheet, r: GridRow, opts: PaintOptions =
       cell.font = { ...(font ?? {}), color: { argb: GREY } };
     } else if (r.formats[c] !== 'General') cell.numFmt = r.formats[c];
     if (opts.fillHeaders && r.role === 'header' && v !== null) cell.fill = HEADER_FILL;
+    if (opts.wrapColumns?.includes(c) && r.role === 'body') cell.alignment = { wrapText: true, vertical: 'top' };
   });
   if (opts.commit) row.commit();
 }

@@ -42,7 +42,7 @@ export function xlsxStream(result: QueryResult, opts: XlsxOptions = {}): Readabl
         printTitlesRow: `${layout.headerStart + 1}:${headerEnd}`,
         landscape: true,
       },
-      { name: SHEET_NAMES[lang].definitions, rows: definitionRows(result.columns, lang), widths: [28, 40, 12, 16, 90], frozen: { rows: 1, columns: 0 } },
+      { name: SHEET_NAMES[lang].definitions, rows: definitionRows(result.columns, lang), widths: [28, 40, 12, 16, 90], frozen: { rows: 1, columns: 0 }, wrapColumns: [4] },
     ],
     { title: labelText(result.cubeLabel, lang) },
   );

@@ -6,6 +6,8 @@
  */
 import { z } from 'zod';
 import { MEASURE_KIND_NAMES } from '../model/measure-kinds.ts';
+import type { QueryResult, ResultColumn } from '../plan/result.ts';
+import type { Kpi, ReportResult } from '../reports/run.ts';
 
 export const LabelOut = z.object({ it: z.string(), en: z.string().optional() });
 
@@ -65,8 +67,9 @@ export const SuppressionOut = z.object({
   primary: z.number().describe('rows hidden because small'),
   secondary: z.number().describe('rows hidden so that the small ones cannot be recomputed'),
   territory: z
-    .object({ minUnits: z.number().describe('a benchmark cell must gather at least this many comuni outside the caller\'s own territory'), cells: z.number().describe('benchmark rows hidden for gathering fewer') })
-    .optional(),
+    .object({ minUnits: z.number().describe('territorial units a benchmark cell must aggregate'), cells: z.number().describe('benchmark cells hidden for aggregating fewer units') })
+    .optional()
+    .describe('benchmarks (totals of territories above the caller): their breakdown is shown only where each cell aggregates enough units'),
 });
 
 export const ResultColumnOut = z.object({
@@ -171,3 +174,17 @@ export type ReportListing = z.infer<typeof ReportListOut>['reports'][number];
 export type ReportAnswer = z.infer<typeof ReportOut>;
 export type PonScheda = z.infer<typeof PonSchedaOut>;
 export type PonCell = z.infer<typeof PonCellOut>;
+
+/**
+ * Compile-time guard: every field the server's own types can carry is
+ * declared in the contract (a new field breaks the build here, not a client).
+ */
+type Undeclared<Sent, Declared> = [Exclude<keyof Sent, keyof Declared>] extends [never] ? true : { undeclared: Exclude<keyof Sent, keyof Declared> };
+export const CONTRACT_COVERS_TYPES: [
+  Undeclared<QueryResult, QueryAnswer>,
+  Undeclared<ResultColumn, z.infer<typeof ResultColumnOut>>,
+  Undeclared<NonNullable<QueryResult['suppression']>, z.infer<typeof SuppressionOut>>,
+  Undeclared<NonNullable<NonNullable<QueryResult['suppression']>['territory']>, NonNullable<z.infer<typeof SuppressionOut>['territory']>>,
+  Undeclared<Omit<ReportResult, never>, ReportAnswer>,
+  Undeclared<Kpi, ReportAnswer['kpis'][number]>,
+] = [true, true, true, true, true, true];
