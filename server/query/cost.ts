@@ -10,11 +10,11 @@
  * is per model and data version.
  */
 import { unavailableError, type EngineLimits } from '../engine/limits.ts';
+import { missingTableError } from './engine-errors.ts';
 import { AppError } from '../errors.ts';
 import type { Cube, Dimension } from '../model/types.ts';
 import type { Principal } from '../security/principal.ts';
-import { secureMembers } from '../security/gate.ts';
-import { resolveScope, restrict } from '../security/scope.ts';
+import { secureMembers, secureScan } from '../security/gate.ts';
 import { compileAggregate, MEASURE_ALIAS } from './compile.ts';
 import type { QueryContext } from './execute.ts';
 import type { AggregatePlan, ExprNode, QueryPlan } from '../plan/plan.ts';
@@ -37,7 +37,7 @@ export async function estimateCost(ctx: QueryContext, plan: QueryPlan, principal
   const cube = plan.cube;
   const scopeKey = `${principal.profile}:${principal.scope ?? ''}`;
   const [scanned, ...counts] = await Promise.all([
-    cachedCount(ctx, `rows\0${cube.name}`, scopeKey, restrict(countPlan(cube.table, undefined), cube, resolveScope(principal, ctx.directory))),
+    cachedCount(ctx, `rows\0${cube.name}`, scopeKey, secureScan(countPlan(cube.name, cube.table, undefined), cube, principal, ctx)),
     ...plan.main.dimensions.map((d) => memberCount(ctx, cube, cube.dimensions.get(d.name)!, principal, scopeKey)),
   ]);
   const members: Record<string, number> = {};
@@ -95,7 +95,7 @@ function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: P
   if (keys) return Promise.resolve(keys.length);
   if (dim.key.kind === 'scope_relative') return Promise.resolve(2);
   const src = dim.members;
-  const plan = src.kind === 'table' ? countPlan(src.table, { kind: 'column', column: src.key }) : countPlan(cube.table, keyExpr(dim));
+  const plan = src.kind === 'table' ? countPlan(cube.name, src.table, { kind: 'column', column: src.key }) : countPlan(cube.name, cube.table, keyExpr(dim));
   return cachedCount(ctx, `members\0${cube.name}\0${dim.name}`, scopeKey, secureMembers(plan, cube, dim, principal, ctx));
 }
 
@@ -118,8 +118,8 @@ function cached(ctx: QueryContext, key: string, compute: () => Promise<number>):
 }
 
 /** count() of a table, or uniqExact of an expression: a plan like any other, through the gate and the one compiler. */
-function countPlan(table: string, arg: ExprNode | undefined): AggregatePlan {
-  return { kind: 'aggregate', cube: '', table, dimensions: [], measures: [{ name: 'n', aggregate: arg ? 'uniqExact' : 'count', arg }], ratios: [], where: [], groupingSets: null, order: [] };
+function countPlan(cube: string, table: string, arg: ExprNode | undefined): AggregatePlan {
+  return { kind: 'aggregate', cube, table, dimensions: [], measures: [{ name: 'n', aggregate: arg ? 'uniqExact' : 'count', arg }], ratios: [], where: [], groupingSets: null, order: [] };
 }
 
 async function count(ctx: QueryContext, plan: AggregatePlan): Promise<number> {
@@ -128,6 +128,6 @@ async function count(ctx: QueryContext, plan: AggregatePlan): Promise<number> {
     const [row] = await ctx.engine.query<Record<string, unknown>>(sql, params);
     return Number(row?.[MEASURE_ALIAS('n')] ?? 0);
   } catch (err) {
-    throw unavailableError(err) ?? err;
+    throw missingTableError(err, plan.cube, plan.table) ?? unavailableError(err) ?? err;
   }
 }

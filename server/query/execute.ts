@@ -5,6 +5,7 @@
  */
 import type { Engine } from '../engine/client.ts';
 import { limitError } from '../engine/limits.ts';
+import { missingTableError } from './engine-errors.ts';
 import { AppError } from '../errors.ts';
 import type { Cube, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
@@ -131,9 +132,8 @@ async function execute(engine: Engine, plan: AggregatePlan): Promise<RawRow[]> {
     return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
-    // A cube added to cubes/ before its table was created (hot reload): say what to do, not the engine's words.
-    if (/UNKNOWN_TABLE|Unknown table expression identifier/.test(message) || (err as { clickhouseCode?: number }).clickhouseCode === 60)
-      throw new AppError('TABLE_NOT_READY', `Il cubo ${plan.cube} non ha ancora la sua tabella (${plan.table}): l'amministratore deve eseguire npm run schema (o POST /v1/admin/schema) e caricare i dati.`);
+    const missing = missingTableError(err, plan.cube, plan.table);
+    if (missing) throw missing;
     const limit = limitError(err, engine.limits);
     if (limit) throw limit;
     throw new AppError('ENGINE_ERROR', `Il motore di calcolo non ha potuto eseguire la query: ${message}`);

@@ -97,6 +97,12 @@ export function secureMembers(plan: AggregatePlan | undefined, cube: Cube, dim: 
   return predicate ? { ...plan, where: [predicate, ...plan.where] } : plan;
 }
 
+/** A plan over a cube's own rows that is not an answer (e.g. the row count a cost estimate needs): cube access and the scope predicate. */
+export function secureScan(plan: AggregatePlan, cube: Cube, principal: Principal, ctx: GateContext): AggregatePlan {
+  checkCubeAccess(cube, principal);
+  return restrict(plan, cube, resolveScope(principal, ctx.directory));
+}
+
 /**
  * The restriction on a member table. For territory levels it keeps the members
  * inside the caller's territory (member tables name their columns like the
