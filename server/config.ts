@@ -14,6 +14,8 @@ const Env = z.object({
   DEMO_DATA: z.enum(['true', 'false']).default('true'),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
+  RESULT_CACHE_MB: z.coerce.number().int().min(0).max(1_000_000).default(256),
+  WARM_CACHE: z.enum(['true', 'false']).default('true'),
 });
 
 export interface Config {
@@ -30,6 +32,10 @@ export interface Config {
   demoData: boolean;
   /** PEM files: when both are set the server speaks HTTPS. */
   tls?: { certFile: string; keyFile: string };
+  /** Memory bound of the result cache, MiB; 0: no cache. */
+  resultCacheMb: number;
+  /** Compute the reports' default views in the background after each load and at start. */
+  warmCache: boolean;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -52,5 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     demoData: e.DEMO_DATA === 'true',
     seed: e.DEMO_SEED,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    resultCacheMb: e.RESULT_CACHE_MB,
+    warmCache: e.WARM_CACHE === 'true',
   };
 }

@@ -46,7 +46,14 @@ const recovered = await recoverLoads(engine);
 if (recovered.interrupted.length || recovered.completed.length || recovered.droppedTables.length)
   log(`[carico] caricamenti interrotti dall'arresto precedente: ${recovered.interrupted.join(', ') || 'nessuno'}; completati: ${recovered.completed.join(', ') || 'nessuno'}; tabelle di appoggio eliminate: ${recovered.droppedTables.length}`);
 
-const registry = await ModelRegistry.open({ dir: cubesDir, engine, nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure, log });
+const registry = await ModelRegistry.open({
+  dir: cubesDir,
+  engine,
+  nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure,
+  log,
+  cacheBytes: config.resultCacheMb * 1024 * 1024,
+  warm: config.warmCache,
+});
 try {
   registry.watch();
 } catch (err) {
@@ -65,6 +72,7 @@ const app = await buildApp({
 });
 const close = async () => {
   registry.close();
+  await registry.warmer?.settled();
   await app.close();
   await engine.close();
   process.exit(0);

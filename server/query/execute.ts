@@ -4,6 +4,7 @@
  * format what it returns.
  */
 import type { Engine } from '../engine/client.ts';
+import { cachedAnswer, type ResultCache } from './cache.ts';
 import { AppError } from '../errors.ts';
 import type { Cube, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
@@ -38,6 +39,10 @@ export interface QueryContext {
   /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
   nationalExemptFromDisclosure?: boolean;
   dataStatus(): Promise<DataStatus>;
+  /** Protected answers kept in memory (server/query/cache.ts); none: every answer is computed. */
+  cache?: ResultCache;
+  /** Work of the warm-up, which yields to users' requests. */
+  background?: boolean;
 }
 
 type RawRow = Record<string, unknown>;
@@ -51,6 +56,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     ...secured,
     main: rule ? { ...withPersonCount(secured.main, secured.cube), ...(latePaging ? { limit: undefined, offset: undefined } : {}) } : secured.main,
   };
+  if (ctx.cache) return cachedAnswer(ctx, plan, rule, () => runQuery({ ...ctx, cache: undefined }, cubeName, spec, principal));
   const [mainRows, ...denominators] = await Promise.all([
     execute(ctx.engine, plan.main),
     ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import type { Cube } from '../../model/types.ts';
 import { isDemo, runQuery, type QueryContext } from '../../query/execute.ts';
+import { cachedReads } from '../../query/cache.ts';
 import { listMembers } from '../../query/members.ts';
 import { findCube, findDimension } from '../../query/planner.ts';
 import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
@@ -82,7 +83,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const cube = findCube(ctx.model, request.params.cube);
     const dim = findDimension(cube, request.params.dimension);
-    return listMembers(ctx.engine, ctx.directory, cube, dim, request.query, opts.principal(request));
+    return listMembers(cachedReads(ctx), ctx.directory, cube, dim, request.query, opts.principal(request));
   });
 
   const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {

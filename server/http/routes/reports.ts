@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { labelText } from '../../query/crosstab.ts';
 import type { QueryContext } from '../../query/execute.ts';
+import { cachedReads } from '../../query/cache.ts';
 import { listMembers } from '../../query/members.ts';
 import type { Report } from '../../reports/load.ts';
 import { mayOpenReport, runReport } from '../../reports/run.ts';
@@ -49,7 +50,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
       const filters = [];
       for (const name of r.filters) {
         const dim = cube.dimensions.get(name)!;
-        const page = await listMembers(ctx.engine, ctx.directory, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
+        const page = await listMembers(cachedReads(ctx), ctx.directory, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
         filters.push({
           dimension: name,
           label: dim.label,
