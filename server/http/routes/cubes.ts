@@ -14,6 +14,7 @@ import { checkCubeAccess } from '../../security/scope.ts';
 import { toCsv } from '../formats/csv.ts';
 import { toXlsx } from '../formats/xlsx.ts';
 import { auditQuery } from '../audit.ts';
+import { answerEtag, notModified } from '../etag.ts';
 import { chooseFormat, FORMATS, MEDIA_TYPES } from '../negotiate.ts';
 import { CubeOut, CubeSummaryOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
 
@@ -88,7 +89,10 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
 
   const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
     const chosen = chooseFormat(format, request.headers.accept);
-    const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request));
+    const ctx = opts.context();
+    const principal = opts.principal(request);
+    if (notModified(request, reply, await answerEtag(ctx, principal, request))) return reply;
+    const result = await runQuery(ctx, cubeName, spec, principal);
     auditQuery(request, { cube: cubeName, spec }, result);
     reply.header('X-Data-Date', result.dataDate).header('X-Data-Version', result.dataVersion);
     if (chosen === 'csv') {
