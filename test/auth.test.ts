@@ -60,7 +60,7 @@ t.test('a cube declared at regional level is refused to lower profiles, in queri
   const { readdirSync, readFileSync } = await import('node:fs');
   const { loadModel } = await import('../server/model/load.ts');
   const { planQuery } = await import('../server/query/planner.ts');
-  const { QuerySpecSchema } = await import('../server/query/spec.ts');
+  const { QuerySpecSchema } = await import('../server/plan/spec.ts');
   const { secureQuery, memberScope } = await import('../server/security/scope.ts');
   const { Directory } = await import('../server/security/directory.ts');
   const files: Record<string, string> = {};

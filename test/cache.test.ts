@@ -18,7 +18,7 @@ import { buildApp } from '../server/http/app.ts';
 import { answerKey, ResultCache } from '../server/query/cache.ts';
 import { runQuery } from '../server/query/execute.ts';
 import { planQuery } from '../server/query/planner.ts';
-import { QuerySpecSchema } from '../server/query/spec.ts';
+import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { runReport } from '../server/reports/run.ts';
 import { warmTasks } from '../server/reports/warm.ts';
 import type { Principal, Role } from '../server/security/principal.ts';

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { PERSONS, protect } from '../server/security/disclosure.ts';
-import type { ResultRow } from '../server/query/result.ts';
+import type { ResultRow } from '../server/plan/result.ts';
 
 const rule = { person: 'beneficiario_id', threshold: 3 };
 

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import type { Label } from '../query/result.ts';
+import type { Label } from '../plan/result.ts';
 import { ModelFileSchema, type CubeFile, type DimensionFile, type MeasureFile, type ModelFile, type TableFile } from './schema.ts';
 import type { Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model, TableDef } from './types.ts';
 

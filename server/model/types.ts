@@ -1,5 +1,5 @@
 /** The validated, resolved cube model the rest of the server works with. Plain readonly data. */
-import type { Format, Label } from '../query/result.ts';
+import type { Format, Label } from '../plan/result.ts';
 
 export type MemberKey = string | number;
 

@@ -13,7 +13,7 @@ import type { Engine, QueryParams } from '../engine/client.ts';
 import type { Disclosure, Model } from '../model/types.ts';
 import { compileAggregate } from './compile.ts';
 import type { QueryContext } from './execute.ts';
-import type { QueryPlan } from './planner.ts';
+import type { QueryPlan } from '../plan/plan.ts';
 
 export interface CacheStats {
   /** Answers served from memory (or from an identical request in flight). */

@@ -4,7 +4,7 @@
  * parameters in the same step. Identifiers come only from the validated model.
  */
 import { quoteIdentifier } from '../engine/client.ts';
-import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PredicateNode } from './plan.ts';
+import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PredicateNode } from '../plan/plan.ts';
 
 export interface CompiledQuery {
   readonly sql: string;

@@ -13,10 +13,12 @@ import { PERSONS, protect, withPersonCount } from '../security/disclosure.ts';
 import { secureQuery } from '../security/scope.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
-import type { AggregatePlan } from './plan.ts';
-import { findDimension, planQuery, type QueryPlan } from './planner.ts';
-import type { Label, QueryResult, ResultColumn, ResultRow } from './result.ts';
-import type { QuerySpec } from './spec.ts';
+import type { AggregatePlan } from '../plan/plan.ts';
+import type { QueryPlan } from '../plan/plan.ts';
+import { findDimension } from '../plan/predicates.ts';
+import { planQuery } from './planner.ts';
+import type { Label, QueryResult, ResultColumn, ResultRow } from '../plan/result.ts';
+import type { QuerySpec } from '../plan/spec.ts';
 
 export interface DataStatus {
   demo: boolean;

@@ -6,7 +6,7 @@ import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
 import { checkCubeAccess, memberScope, resolveScope, scopePredicate } from '../security/scope.ts';
 import { compilePredicate } from './compile.ts';
-import type { Label } from './result.ts';
+import type { Label } from '../plan/result.ts';
 
 export interface MemberQuery {
   q?: string;

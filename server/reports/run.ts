@@ -4,10 +4,10 @@
  * reports can show nothing a query could not.
  */
 import { AppError } from '../errors.ts';
-import { labelText } from '../query/crosstab.ts';
+import { labelText } from '../present/crosstab.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
-import type { Label, QueryResult } from '../query/result.ts';
-import type { Filter, QuerySpec } from '../query/spec.ts';
+import type { Label, QueryResult } from '../plan/result.ts';
+import type { Filter, QuerySpec } from '../plan/spec.ts';
 import type { Level, Place } from '../security/directory.ts';
 import { mayOpenLevel } from '../security/levels.ts';
 import type { Principal } from '../security/principal.ts';

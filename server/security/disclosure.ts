@@ -14,8 +14,8 @@
  * docs/disclosure.md.
  */
 import type { Cube, Disclosure } from '../model/types.ts';
-import type { AggregatePlan } from '../query/plan.ts';
-import type { ResultRow } from '../query/result.ts';
+import type { AggregatePlan } from '../plan/plan.ts';
+import type { ResultRow } from '../plan/result.ts';
 
 export const PERSONS = '__persone';
 

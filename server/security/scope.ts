@@ -17,8 +17,9 @@
  */
 import { AppError } from '../errors.ts';
 import type { Cube, Dimension, Model } from '../model/types.ts';
-import { mapExpressions, type AggregatePlan, type PredicateNode } from '../query/plan.ts';
-import { findCube, keyExpr, memberPredicate, type QueryPlan } from '../query/planner.ts';
+import { mapExpressions, type AggregatePlan, type PredicateNode } from '../plan/plan.ts';
+import type { QueryPlan } from '../plan/plan.ts';
+import { findCube, keyExpr, memberPredicate } from '../plan/predicates.ts';
 import type { Directory, Level, Place, Provider } from './directory.ts';
 import { mayOpenLevel } from './levels.ts';
 import type { Principal } from './principal.ts';

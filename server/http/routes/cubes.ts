@@ -6,16 +6,16 @@ import type { Cube } from '../../model/types.ts';
 import { isDemo, runQuery, type QueryContext } from '../../query/execute.ts';
 import { cachedReads } from '../../query/cache.ts';
 import { listMembers } from '../../query/members.ts';
-import { findCube, findDimension } from '../../query/planner.ts';
-import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
+import { findCube, findDimension } from '../../plan/predicates.ts';
+import { QuerySpecSchema, type QuerySpec } from '../../plan/spec.ts';
 import { mayOpenLevel } from '../../security/levels.ts';
 import type { Principal } from '../../security/principal.ts';
 import { checkCubeAccess } from '../../security/scope.ts';
-import { toCsv } from '../formats/csv.ts';
-import { toXlsx } from '../formats/xlsx.ts';
+import { toCsv } from '../../formats/csv.ts';
+import { toXlsx } from '../../formats/xlsx.ts';
 import { auditQuery } from '../audit.ts';
 import { answerEtag, notModified } from '../etag.ts';
-import { chooseFormat, FORMATS, MEDIA_TYPES } from '../negotiate.ts';
+import { chooseFormat, FORMATS, MEDIA_TYPES } from '../../formats/negotiate.ts';
 import { CubeOut, CubeSummaryOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
 
 export interface CubeRoutesOptions {

@@ -3,7 +3,8 @@
  * planner builds it from a validated spec; the scope rewrite transforms it
  * (plan in, plan out); the compiler is the only thing that turns it into SQL.
  */
-import type { Band } from '../model/types.ts';
+import type { Band, Cube } from '../model/types.ts';
+import type { QuerySpec } from './spec.ts';
 
 export type ParamType = 'Int64' | 'Float64' | 'String';
 
@@ -91,4 +92,25 @@ export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNod
     measures: plan.measures.map((m) => ({ ...m, arg: m.arg && fn(m.arg), where: m.where && pred(m.where) })),
     where: plan.where.map(pred),
   };
+}
+
+/** A ratio whose denominator is a measure of another cube, joined on the dimensions both cubes share. */
+export interface CrossCubeRatio {
+  readonly name: string;
+  readonly numerator: string;
+  readonly cube: string;
+  readonly measure: string;
+  readonly sharedDimensions: readonly string[];
+  readonly plan: AggregatePlan;
+}
+
+export interface QueryPlan {
+  readonly cube: Cube;
+  readonly spec: QuerySpec;
+  readonly main: AggregatePlan;
+  readonly crossRatios: readonly CrossCubeRatio[];
+  /** Measures in the order asked for. */
+  readonly outputs: readonly string[];
+  /** Order and paging that must be applied after the cross-cube join (when ordering by such a ratio). */
+  readonly lateOrder: { readonly order: readonly PlanOrder[]; readonly limit: number; readonly offset: number } | null;
 }
