@@ -111,15 +111,18 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     ...extra,
   });
 
-  const kpiResult = report.kpis.length ? await runQuery(ctx, cube.name, base({ measures: report.kpis }), principal) : undefined;
+  // The indicators and the tables are computed concurrently (measured faster than one after the other: README, issue #15).
+  const [kpiResult, tables] = await Promise.all([
+    report.kpis.length ? runQuery(ctx, cube.name, base({ measures: report.kpis }), principal) : undefined,
+    Promise.all(report.tables.map((t) => runTable(t))),
+  ]);
   const kpis: Kpi[] = report.kpis.map((m) => {
     const col = kpiResult!.columns.find((c) => c.name === m)!;
     const row = kpiResult!.rows[0];
     return { measure: m, label: col.label, format: col.format, definition: col.definition, value: (row?.[m] as number | null) ?? null, suppressed: Boolean(row?.suppressed) };
   });
 
-  const tables: ReportTableResult[] = [];
-  for (const t of report.tables) {
+  async function runTable(t: Report['tables'][number]): Promise<ReportTableResult> {
     const child = CHILD[place?.level ?? (scope.kind === 'territory' ? scope.place.level : 'italia')];
     const rows = t.rows.map((d) => {
       if (d !== '$sotto') return d;
@@ -127,10 +130,7 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
       return cube.access.territory[child]!;
     });
     const spec = base({ measures: t.measures, rows, columns: t.columns, totals: t.totals });
-    if (!t.compare) {
-      tables.push({ name: t.name, title: t.title, chart: t.chart, series: [{ key: 'proprio', label: territory?.name ?? 'Italia', result: await runQuery(ctx, cube.name, spec, principal) }] });
-      continue;
-    }
+    if (!t.compare) return { name: t.name, title: t.title, chart: t.chart, series: [{ key: 'proprio', label: territory?.name ?? 'Italia', result: await runQuery(ctx, cube.name, spec, principal) }] };
     const series: ReportTableResult['series'] = [];
     for (const k of t.compare) {
       const target = k === 'proprio' ? place : k === 'italia' ? undefined : place && ctx.directory.ancestor(place, k);
@@ -144,7 +144,7 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
         : { ...spec, filters: [...(target ? [{ dimension: cube.access.territory[target.level]!, op: 'eq' as const, value: target.code }] : []), ...userFilters] };
       series.push({ key: k, label, result: await runQuery(ctx, cube.name, s, principal) });
     }
-    tables.push({ name: t.name, title: t.title, chart: t.chart, series });
+    return { name: t.name, title: t.title, chart: t.chart, series };
   }
 
   const any = kpiResult ?? tables[0]?.series[0]?.result;
