@@ -15,7 +15,7 @@ import { loadModel } from '../server/model/load.ts';
 import { ResultCache } from '../server/query/cache.ts';
 import type { QueryContext } from '../server/query/execute.ts';
 import { loadReports } from '../server/reports/load.ts';
-import { mayOpenReport } from '../server/reports/run.ts';
+import { mayOpenReport } from '../server/security/reports.ts';
 import type { Principal, Profile } from '../server/security/principal.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
 
@@ -88,7 +88,7 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
   for (const p of profiles) {
     const authorization = `Bearer ${await mintToken({ secret, profile: p.profile, scope: p.scope, subject: 'bench', expiresIn: '1d' })}`;
     for (const r of reports.values()) {
-      if (!mayOpenReport(r, p.profile)) continue;
+      if (!mayOpenReport(r, p, model)) continue;
       const t = territorio(r.level, p);
       cases.push({ report: r.name, principal: p, authorization, body: JSON.stringify(t ? { territorio: t } : {}), first: [], repeat: [], queries: 0 });
     }

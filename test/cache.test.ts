@@ -22,7 +22,7 @@ import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { runReport } from '../server/reports/run.ts';
 import { warmTasks } from '../server/reports/warm.ts';
 import type { Principal, Role } from '../server/security/principal.ts';
-import { secureQuery } from '../server/security/scope.ts';
+import { secure } from '../server/security/gate.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
 import { TEST_SECRET } from './helpers/app.ts';
 import { tempEngine } from './helpers/engine.ts';
@@ -112,7 +112,7 @@ const ats = (code: string): Principal => ({ id: `t:${code}`, profile: 'ats', sco
 t.test('two scopes never share an entry; identical secured plans (a Regione benchmark) do', async (t) => {
   const s = spec({ measures: ['beneficiari', 'importo'], rows: ['categoria'] });
   const ctx = registry.context();
-  const keyOf = (p: Principal) => answerKey(ctx, secureQuery(planQuery(ctx.model, 'prestazioni', s), p, ctx.model, ctx.directory), ctx.model.cubes.get('prestazioni')!.disclosure);
+  const keyOf = (p: Principal) => answerKey(ctx, secure(planQuery(ctx.model, 'prestazioni', s), p, ctx));
   t.not(await keyOf(ats(a1)), await keyOf(ats(a2)), 'the scope predicate is in the key');
 
   const uncached = await createQueryContext(real, ctx.model);

@@ -3,6 +3,7 @@
  * planner builds it from a validated spec; the scope rewrite transforms it
  * (plan in, plan out); the compiler is the only thing that turns it into SQL.
  */
+import type { Aggregate } from '../model/measure-kinds.ts';
 import type { Band, Cube } from '../model/types.ts';
 import type { QuerySpec } from './spec.ts';
 
@@ -19,6 +20,8 @@ export type ExprNode =
 export type PredicateNode =
   | { readonly kind: 'in'; readonly expr: ExprNode; readonly values: readonly (string | number)[]; readonly type: ParamType; readonly negate: boolean }
   | { readonly kind: 'compare'; readonly expr: ExprNode; readonly op: '>=' | '<='; readonly value: string | number; readonly type: ParamType }
+  /** Text search: the expression contains the text (case-insensitive) or starts with it. */
+  | { readonly kind: 'match'; readonly expr: ExprNode; readonly mode: 'contains' | 'prefix'; readonly text: string }
   | { readonly kind: 'and'; readonly items: readonly PredicateNode[] }
   | { readonly kind: 'or'; readonly items: readonly PredicateNode[] }
   /** Matches nothing: what a scope rewrite yields when the caller may see no row. */
@@ -34,7 +37,7 @@ export interface PlanDimension {
 
 export interface PlanMeasure {
   readonly name: string;
-  readonly aggregate: 'sum' | 'count' | 'uniqExact';
+  readonly aggregate: Aggregate;
   readonly arg?: ExprNode;
   readonly where?: PredicateNode;
 }
@@ -74,6 +77,7 @@ export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNod
     switch (p.kind) {
       case 'in':
       case 'compare':
+      case 'match':
         return { ...p, expr: fn(p.expr) };
       case 'and':
       case 'or':

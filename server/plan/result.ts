@@ -23,6 +23,8 @@ export interface ResultColumn {
   type?: 'integer' | 'string';
   /** Measures: false when rows must never be added up (distinct counts, ratios). */
   additive?: boolean;
+  /** Dimensions whose model lists their members (inline lists, bands): the keys in declared order. */
+  members?: (string | number)[];
 }
 
 /** A dimension cell holds a member key (null in rows that roll it up); a measure cell a number (null when undefined, e.g. a ratio over 0). */
@@ -33,7 +35,7 @@ export interface ResultRow {
   /** Present on subtotal / total rows: the dimensions this row rolls up. */
   rollup?: string[];
   /** Present when disclosure control hid the measures of this row (they are null). */
-  suppressed?: 'primary' | 'secondary';
+  suppressed?: 'primary' | 'secondary' | 'territory';
 }
 
 export interface QueryResult {
@@ -54,5 +56,5 @@ export interface QueryResult {
   /** True when `limit` cut the result. */
   truncated: boolean;
   /** Disclosure control applied to this answer, when the cube has a rule. */
-  suppression?: { threshold: number; primary: number; secondary: number };
+  suppression?: { threshold: number; primary: number; secondary: number; territory?: { minUnits: number; cells: number } };
 }

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Engine, QueryParams } from '../engine/client.ts';
-import type { Disclosure, Model } from '../model/types.ts';
+import type { Model } from '../model/types.ts';
 import { compileAggregate } from './compile.ts';
 import type { QueryContext } from './execute.ts';
 import type { QueryPlan } from '../plan/plan.ts';
@@ -131,20 +131,21 @@ export function stableJson(value: unknown): string {
 
 /**
  * Everything that determines a protected answer: the model (fingerprint),
- * the data version of every source, the disclosure rule applied, and the
+ * the data version of every source, the disclosure policy of the secured
+ * plan (rule, exemption, benchmark thresholds), and the
  * secured plan as the engine sees it, i.e. the compiled SQL and bound
  * parameters of every engine query the answer needs. The scope predicate is
  * part of that SQL, so two scopes never share an entry, while two callers
  * whose secured plans are identical (the Regione benchmark of two ATS of the
  * same region) do.
  */
-export async function answerKey(ctx: QueryContext, plan: QueryPlan, rule: Disclosure | undefined): Promise<string> {
+export async function answerKey(ctx: QueryContext, plan: QueryPlan & { readonly disclosure?: unknown }): Promise<string> {
   const status = await ctx.dataStatus();
   return stableJson([
     'answer',
     modelFingerprint(ctx.model),
     status.versions,
-    rule ?? null,
+    plan.disclosure ?? null,
     compileAggregate(plan.main, ctx.engine.table),
     plan.crossRatios.map((r) => [r.name, r.numerator, r.measure, r.sharedDimensions, compileAggregate(r.plan, ctx.engine.table)]),
     plan.spec,
@@ -154,9 +155,9 @@ export async function answerKey(ctx: QueryContext, plan: QueryPlan, rule: Disclo
 }
 
 /** The protected answer of a secured plan, from the context's cache when it has one. */
-export async function cachedAnswer<T>(ctx: QueryContext, plan: QueryPlan, rule: Disclosure | undefined, compute: () => Promise<T>): Promise<T> {
+export async function cachedAnswer<T>(ctx: QueryContext, plan: QueryPlan & { readonly disclosure?: unknown }, compute: () => Promise<T>): Promise<T> {
   if (!ctx.cache) return compute();
-  return ctx.cache.get(await answerKey(ctx, plan, rule), compute, { background: ctx.background });
+  return ctx.cache.get(await answerKey(ctx, plan), compute, { background: ctx.background });
 }
 
 /**

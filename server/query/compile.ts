@@ -55,6 +55,10 @@ class Compiler {
         return `${this.expr(node.expr)} ${node.negate ? 'NOT IN' : 'IN'} ${this.bind(node.values, `Array(${node.type})`)}`;
       case 'compare':
         return `${this.expr(node.expr)} ${node.op} ${this.bind(node.value, node.type)}`;
+      case 'match':
+        return node.mode === 'contains'
+          ? `positionCaseInsensitiveUTF8(${this.expr(node.expr)}, ${this.bind(node.text, 'String')}) > 0`
+          : `startsWith(${this.expr(node.expr)}, ${this.bind(node.text, 'String')})`;
       case 'and':
         return node.items.length ? `(${node.items.map((i) => this.predicate(i)).join(' AND ')})` : '1';
       case 'or':

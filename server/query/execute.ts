@@ -9,13 +9,13 @@ import { AppError } from '../errors.ts';
 import type { Cube, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
-import { PERSONS, protect, withPersonCount } from '../security/disclosure.ts';
-import { secureQuery } from '../security/scope.ts';
+import { PERSONS } from '../security/disclosure.ts';
+import { applyDisclosure, appliesRule, secure } from '../security/gate.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
 import type { AggregatePlan } from '../plan/plan.ts';
 import type { QueryPlan } from '../plan/plan.ts';
-import { findDimension } from '../plan/predicates.ts';
+import { declaredKeys, findDimension } from '../plan/predicates.ts';
 import { planQuery } from './planner.ts';
 import type { Label, QueryResult, ResultColumn, ResultRow } from '../plan/result.ts';
 import type { QuerySpec } from '../plan/spec.ts';
@@ -50,15 +50,14 @@ export interface QueryContext {
 type RawRow = Record<string, unknown>;
 
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
-  const secured = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
-  const rule = secured.cube.disclosure && !(ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale') ? secured.cube.disclosure : undefined;
+  const secured = secure(planQuery(ctx.model, cubeName, spec), principal, ctx);
   // Protection needs whole groups (a cell beside its total): page after it when there are totals.
-  const latePaging = secured.lateOrder !== null || (rule !== undefined && secured.main.groupingSets !== null);
+  const latePaging = secured.lateOrder !== null || (appliesRule(secured.disclosure) && secured.main.groupingSets !== null);
   const plan: QueryPlan = {
     ...secured,
-    main: rule ? { ...withPersonCount(secured.main, secured.cube), ...(latePaging ? { limit: undefined, offset: undefined } : {}) } : secured.main,
+    main: latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
-  if (ctx.cache) return cachedAnswer(ctx, plan, rule, () => runQuery({ ...ctx, cache: undefined }, cubeName, spec, principal));
+  if (ctx.cache) return cachedAnswer(ctx, plan, () => runQuery({ ...ctx, cache: undefined }, cubeName, spec, principal));
   const [mainRows, ...denominators] = await Promise.all([
     execute(ctx.engine, plan.main),
     ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),
@@ -78,9 +77,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     }
   });
 
-  const suppression = rule
-    ? protect(rows, dims.map((d) => d.name), [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)], rule)
-    : undefined;
+  const suppression = applyDisclosure(rows, dims.map((d) => d.name), [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)], secured.disclosure);
 
   let truncated = truncatedInEngine;
   if (latePaging) {
@@ -199,7 +196,8 @@ function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 
 function resultColumns(cube: Cube, plan: QueryPlan): ResultColumn[] {
   const cols: ResultColumn[] = plan.main.dimensions.map((d) => {
     const dim = cube.dimensions.get(d.name)!;
-    return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type };
+    const members = declaredKeys(dim);
+    return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type, ...(members ? { members: [...members] } : {}) };
   });
   for (const name of plan.outputs) {
     const m = cube.measures.get(name)!;

@@ -11,7 +11,8 @@ import type { Snapshot } from '../admin/registry.ts';
 import { modelFingerprint, stableJson } from '../query/cache.ts';
 import type { Principal, Profile } from '../security/principal.ts';
 import type { Report } from './load.ts';
-import { mayOpenReport, runReport } from './run.ts';
+import { mayOpenReport } from '../security/reports.ts';
+import { runReport } from './run.ts';
 
 export interface WarmProgress {
   state: 'idle' | 'running' | 'done' | 'stopped';
@@ -39,7 +40,8 @@ export interface WarmerOptions {
 /** The default views worth computing ahead: Italia and each Regione, plus one ATS per Regione for the benchmark series. */
 export function warmTasks(snapshot: Snapshot): WarmTask[] {
   const reports = [...snapshot.reports.values()];
-  const own = (profile: Profile) => reports.filter((r) => mayOpenReport(r, profile) && (r.level === 'tutti' || r.level === profile));
+  const model = snapshot.context.model;
+  const own = (profile: Profile) => reports.filter((r) => mayOpenReport(r, { id: 'warm-up', profile }, model) && (r.level === 'tutti' || r.level === profile));
   const tasks: WarmTask[] = own('nazionale').map((report) => ({ report, principal: { id: 'warm-up', profile: 'nazionale' } }));
   const directory = snapshot.context.directory;
   const regional = own('regionale');
