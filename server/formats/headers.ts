@@ -18,7 +18,7 @@ export interface AnswerMeta {
   demo: boolean;
   truncated?: boolean;
   filters: readonly string[];
-  suppression?: { threshold: number; primary: number; secondary: number };
+  suppression?: { threshold: number; primary: number; secondary: number; territory?: { minUnits: number; cells: number } };
 }
 
 export function answerHeaders(meta: AnswerMeta, format: FormatName, lang: Lang = 'it'): Record<string, string> {
@@ -39,7 +39,7 @@ export function answerHeaders(meta: AnswerMeta, format: FormatName, lang: Lang =
   if (filters && filters.length <= MAX_FILTERS_HEADER) headers['X-Filters'] = filters;
   if (meta.suppression) {
     const s = meta.suppression;
-    headers['X-Suppression'] = `threshold=${s.threshold}; primary=${s.primary}; secondary=${s.secondary}`;
+    headers['X-Suppression'] = `threshold=${s.threshold}; primary=${s.primary}; secondary=${s.secondary}${s.territory ? `; territory=${s.territory.cells}; min_units=${s.territory.minUnits}` : ''}`;
   }
   return headers;
 }

@@ -64,6 +64,9 @@ export const SuppressionOut = z.object({
   threshold: z.number().describe('cells with fewer people than this are hidden'),
   primary: z.number().describe('rows hidden because small'),
   secondary: z.number().describe('rows hidden so that the small ones cannot be recomputed'),
+  territory: z
+    .object({ minUnits: z.number().describe('a benchmark cell must gather at least this many comuni outside the caller\'s own territory'), cells: z.number().describe('benchmark rows hidden for gathering fewer') })
+    .optional(),
 });
 
 export const ResultColumnOut = z.object({
@@ -85,7 +88,7 @@ export const QueryResultOut = z
     columns: z.array(ResultColumnOut),
     rows: z
       .array(z.record(z.string(), z.union([MemberKey, z.null(), z.array(z.string())])))
-      .describe('one object per combination, keyed by column name; dimension cells hold member keys, null where rolled up; `rollup` lists the rolled-up dimensions of total rows; `suppressed` (primary|secondary) marks rows hidden by disclosure control'),
+      .describe('one object per combination, keyed by column name; dimension cells hold member keys, null where rolled up; `rollup` lists the rolled-up dimensions of total rows; `suppressed` (primary|secondary|territory) marks rows hidden by disclosure control'),
     labels: z.record(z.string(), z.record(z.string(), LabelOut)).describe('labels[dimension][key]: the label of every key in rows'),
     filters: z.array(z.string()),
     dataDate: z.string(),
