@@ -11,6 +11,8 @@
  * The report benchmark (bench/reports.ts, also with `--only reports`): every
  * report for each profile level, first run after a load (empty result cache,
  * `--rounds` times) and repeated (`--runs` times a round).
+ * `--only concurrency` (bench/concurrency.ts): what the engine runs at once,
+ * then 50 clients for 60 s through the API (`--clients`, `--seconds`).
  */
 import { createQueryContext } from '../server/context.ts';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +25,7 @@ import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
+import { benchConcurrency, printConcurrency, type ConcurrencyResult } from './concurrency.ts';
 import { benchLoads, LOAD_METHODS, printLoads, type LoadBenchResult } from './load.ts';
 import { benchReports, printReports, quantile, type ReportBenchResult } from './reports.ts';
 
@@ -36,6 +39,8 @@ const { values: args } = parseArgs({
     'load-rows': { type: 'string', default: '10000000' },
     only: { type: 'string' },
     rounds: { type: 'string', default: '2' },
+    clients: { type: 'string', default: '50' },
+    seconds: { type: 'string', default: '60' },
   },
 });
 const loadRows = Number(args['load-rows']);
@@ -44,14 +49,14 @@ const rows = Number(args.rows);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load'].includes(only))) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load]');
+if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load', 'concurrency'].includes(only))) {
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency] [--clients N --seconds S]');
   process.exit(2);
 }
 
 const config = loadConfig(process.env);
 const dataDir = resolve(args['data-dir'] ?? `./data-bench-${rows}`);
-const engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir });
+const engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir, limits: config.limits, scheduler: config.scheduler });
 console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLocaleString('it-IT')} righe richieste`);
 // The load benchmark alone needs only the reference data (territorio, nomenclatore), not the demo rows.
 await prepareData(engine, { demoRows: rows, seed: config.seed, demo: only !== 'load', log: (l) => console.log(l) });
@@ -65,13 +70,19 @@ if (results.length) {
 const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, log: (l) => console.log(l) }) : [];
 if (reports.length) printReports(reports);
 
+let concurrency: ConcurrencyResult | undefined;
+if (only === 'concurrency') {
+  concurrency = await benchConcurrency(engine, { clients: Number(args.clients), seconds: Number(args.seconds), log: (l) => console.log(l) });
+  printConcurrency(concurrency);
+}
+
 let loads: LoadBenchResult[] = [];
 if (only === undefined || only === 'load') {
   loads = await benchLoads(engine, { rows: loadRows, dir: dataDir, log: (l) => console.log(l) });
   printLoads(loads);
 }
 if (args.out) {
-  const out = { rows, runs, rounds, transport: engine.transport, date: new Date().toISOString(), queries: results, reports, loads, ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
+  const out = { rows, runs, rounds, transport: engine.transport, date: new Date().toISOString(), queries: results, reports, loads, ...(concurrency ? { concurrency } : {}), ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
   writeFileSync(args.out, JSON.stringify(out, null, 2) + '\n');
   console.log(`risultati scritti in ${args.out}`);
 }

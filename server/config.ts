@@ -1,5 +1,8 @@
 /** Server configuration from the environment, validated with zod; defaults make `npm start` work with nothing set. */
 import { z } from 'zod';
+import { DEFAULT_LIMITS, type EngineLimits } from './engine/limits.ts';
+import { DEFAULT_SCHEDULER, type SchedulerOptions } from './engine/scheduler.ts';
+import { DEFAULT_THROTTLE, type ThrottleOptions } from './http/throttle.ts';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -16,6 +19,23 @@ const Env = z.object({
   TLS_KEY_FILE: z.string().optional(),
   RESULT_CACHE_MB: z.coerce.number().int().min(0).max(1_000_000).default(256),
   WARM_CACHE: z.enum(['true', 'false']).default('true'),
+  // Limits (README "Limiti"): engine settings of every query, cost refusal, scheduler, rate limits.
+  QUERY_MAX_EXECUTION_TIME: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxExecutionTime),
+  QUERY_MAX_MEMORY_MB: z.coerce.number().int().min(16).default(DEFAULT_LIMITS.maxMemoryUsage / 1024 ** 2),
+  QUERY_MAX_RESULT_ROWS: z.coerce.number().int().min(1000).default(DEFAULT_LIMITS.maxResultRows),
+  QUERY_MAX_GROUPS: z.coerce.number().int().min(1000).default(DEFAULT_LIMITS.maxRowsToGroupBy),
+  QUERY_MAX_ESTIMATED_ROWS: z.coerce.number().int().min(1000).default(DEFAULT_LIMITS.maxEstimatedRows),
+  ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  QUERY_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_SCHEDULER.perPrincipal),
+  QUERY_QUEUE_MAX: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxQueue),
+  QUERY_QUEUE_PER_PRINCIPAL: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxQueuedPerPrincipal),
+  QUERY_QUEUE_TIMEOUT: z.coerce.number().min(0.1).default(DEFAULT_SCHEDULER.queueTimeoutMs / 1000),
+  QUERY_MAX_OVERTAKES: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxOvertakes),
+  RATE_LIMIT: z.enum(['true', 'false']).default('true'),
+  RATE_LIMIT_WINDOW: z.coerce.number().int().min(1).default(DEFAULT_THROTTLE.windowMs / 1000),
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(DEFAULT_THROTTLE.perAddress),
+  RATE_LIMIT_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_THROTTLE.perPrincipal),
+  RATE_LIMIT_AUTH_FAILURES: z.coerce.number().int().min(1).default(DEFAULT_THROTTLE.authFailures),
 });
 
 export interface Config {
@@ -36,6 +56,12 @@ export interface Config {
   resultCacheMb: number;
   /** Compute the reports' default views in the background after each load and at start. */
   warmCache: boolean;
+  /** Engine settings of every data-path query and the size above which a query is refused before it runs. */
+  limits: EngineLimits;
+  /** The scheduler in front of the engine (concurrency defaults by transport). */
+  scheduler: Partial<SchedulerOptions>;
+  /** Rate limits; false when RATE_LIMIT=false. */
+  throttle: ThrottleOptions | false;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): Config {
@@ -60,5 +86,22 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
     resultCacheMb: e.RESULT_CACHE_MB,
     warmCache: e.WARM_CACHE === 'true',
+    limits: {
+      maxExecutionTime: e.QUERY_MAX_EXECUTION_TIME,
+      maxMemoryUsage: e.QUERY_MAX_MEMORY_MB * 1024 ** 2,
+      maxResultRows: e.QUERY_MAX_RESULT_ROWS,
+      maxRowsToGroupBy: e.QUERY_MAX_GROUPS,
+      maxEstimatedRows: e.QUERY_MAX_ESTIMATED_ROWS,
+    },
+    scheduler: {
+      ...(e.ENGINE_CONCURRENCY ? { concurrency: e.ENGINE_CONCURRENCY } : {}),
+      perPrincipal: e.QUERY_PER_PRINCIPAL,
+      maxQueue: e.QUERY_QUEUE_MAX,
+      maxQueuedPerPrincipal: e.QUERY_QUEUE_PER_PRINCIPAL,
+      queueTimeoutMs: Math.round(e.QUERY_QUEUE_TIMEOUT * 1000),
+      maxOvertakes: e.QUERY_MAX_OVERTAKES,
+    },
+    throttle:
+      e.RATE_LIMIT === 'true' && { windowMs: e.RATE_LIMIT_WINDOW * 1000, perAddress: e.RATE_LIMIT_PER_ADDRESS, perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL, authFailures: e.RATE_LIMIT_AUTH_FAILURES },
   };
 }

@@ -39,6 +39,8 @@ const engine = await openEngine({
   password: config.clickhousePassword,
   database: config.database,
   dataDir: config.dataDir,
+  limits: config.limits,
+  scheduler: config.scheduler,
 });
 log(`[motore] ${engine.transport === 'embedded' ? `ClickHouse integrato (chDB), dati in ${resolve(config.dataDir)}` : `server ClickHouse ${config.clickhouseUrl}`}`);
 await prepareData(engine, { demoRows: config.demoRows, seed: config.seed, demo: config.demoData, log });
@@ -68,6 +70,7 @@ const app = await buildApp({
   admin: { registry, spoolDir: join(config.dataDir, 'uploads') },
   auth: await authenticatorFor(auth),
   https,
+  throttle: config.throttle,
   logger: { level: process.env.LOG_LEVEL ?? 'info' },
 });
 const close = async () => {

@@ -227,7 +227,11 @@ t.test('cube list and description carry labels, definitions and additivity', asy
   const dim = (n: string) => cube.dimensions.find((d: Row) => d.name === n);
   t.match(dim('ats'), { hierarchy: { name: 'territorio', level: 1 }, members: 'table', provenance: 'plausibile' });
   t.same(dim('fascia_isee').bands.map((b: Row) => b.key), ['1', '2', '3', '4', '5', '6', '7', '8']);
-  t.same(cube.hierarchies, [{ name: 'territorio', label: { it: 'Territorio', en: 'Territory' }, levels: ['regione', 'ats', 'comune'] }]);
+  t.same(cube.hierarchies, [
+    { name: 'territorio', label: { it: 'Territorio', en: 'Territory' }, levels: ['regione', 'ats', 'comune'] },
+    { name: 'tempo', label: { it: 'Tempo', en: 'Time' }, levels: ['anno', 'trimestre'] },
+    { name: 'prestazione', label: { it: 'Prestazione', en: 'Benefit' }, levels: ['categoria', 'codice_prestazione'] },
+  ]);
   t.equal(cube.demo, true);
 });
 

@@ -6,6 +6,8 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { DEFAULT_LIMITS, limitSettings, unavailableError, UNLIMITED, type EngineLimits } from './limits.ts';
+import { DEFAULT_SCHEDULER, Scheduler, type SchedulerOptions } from './scheduler.ts';
 
 export interface EngineConfig {
   /** HTTP URL of a ClickHouse server; when absent the embedded engine is used. */
@@ -16,6 +18,15 @@ export interface EngineConfig {
   database: string;
   /** Data directory of the embedded engine. */
   dataDir: string;
+  /** Limits of data-path queries (default DEFAULT_LIMITS). */
+  limits?: Partial<EngineLimits>;
+  /** The scheduler in front of the engine (default: one query at a time embedded, 4 on a server). */
+  scheduler?: Partial<SchedulerOptions>;
+}
+
+export interface QueryOptions {
+  /** A data-path query: it carries the engine limits (max_execution_time, max_memory_usage, max_result_rows, max_rows_to_group_by). */
+  limited?: boolean;
 }
 
 export type QueryParams = Record<string, unknown>;
@@ -25,8 +36,12 @@ export interface Engine {
   readonly database: string;
   /** Fully qualified, quoted name of one of our tables: every SQL statement names tables this way. */
   table(name: string): string;
+  /** Limits of data-path queries. */
+  readonly limits: EngineLimits;
+  /** Where data-path queries wait for their turn (per principal, cheapest first). */
+  readonly scheduler: Scheduler;
   /** Runs a SELECT and returns rows as plain objects (numbers normalised by `normaliseRow`). */
-  query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
+  query<T = Record<string, unknown>>(sql: string, params?: QueryParams, options?: QueryOptions): Promise<T[]>;
   /** Runs DDL / INSERT … SELECT and other statements without a result set. */
   command(sql: string, params?: QueryParams): Promise<void>;
   /** Inserts rows given as objects (JSONEachRow). */
@@ -44,6 +59,14 @@ const SETTINGS = {
 } as const;
 
 export async function openEngine(config: EngineConfig): Promise<Engine> {
+  const engine = await createEngine(config);
+  await engine.command(`CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(engine.database)}`);
+  return engine;
+}
+
+/** The engine without touching it (no round trip): `openEngine` also creates the database. */
+export async function createEngine(config: EngineConfig): Promise<Engine> {
+  const limits: EngineLimits = { ...DEFAULT_LIMITS, ...config.limits };
   let client: ClickHouseClient;
   let transport: Engine['transport'];
   if (config.url) {
@@ -53,6 +76,8 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
       username: config.user ?? 'default',
       password: config.password ?? '',
       clickhouse_settings: SETTINGS,
+      // The engine stops a query at max_execution_time; the socket waits a little longer for its answer.
+      request_timeout: (limits.maxExecutionTime + 10) * 1000,
     });
   } else {
     transport = 'embedded';
@@ -62,31 +87,45 @@ export async function openEngine(config: EngineConfig): Promise<Engine> {
     client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings: SETTINGS } as never);
   }
   const database = config.database;
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}` });
+  const limited = limitSettings(limits);
+  const settings = (o?: QueryOptions) => (o?.limited ? limited : UNLIMITED) as never;
 
   return {
     transport,
     database,
+    limits,
+    scheduler: new Scheduler({ ...DEFAULT_SCHEDULER, concurrency: transport === 'embedded' ? 1 : 4, ...config.scheduler }),
     table: (name: string) => `${quoteIdentifier(database)}.${quoteIdentifier(name)}`,
-    async query<T>(sql: string, params: QueryParams = {}) {
-      const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow'});
-      return (await rs.json()) as T[];
+    async query<T>(sql: string, params: QueryParams = {}, options?: QueryOptions) {
+      return guard(async () => {
+        const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings(options) });
+        return (await rs.json()) as T[];
+      });
     },
     async command(sql: string, params: QueryParams = {}) {
-      await client.command({ query: sql, query_params: params });
+      await guard(() => client.command({ query: sql, query_params: params, clickhouse_settings: settings() }));
     },
     async insert(table: string, rows: readonly Record<string, unknown>[]) {
       if (rows.length === 0) return;
-      await client.insert({ table: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow' });
+      await guard(() => client.insert({ table: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`, values: rows as Record<string, unknown>[], format: 'JSONEachRow', clickhouse_settings: settings() }));
     },
     async insertText(table: string, format: 'TabSeparated', text: string) {
       if (!text) return;
-      await client.insert({ table: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`, values: Readable.from([Buffer.from(text)], { objectMode: false }), format });
+      await guard(() => client.insert({ table: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`, values: Readable.from([Buffer.from(text)], { objectMode: false }), format, clickhouse_settings: settings() }));
     },
     async close() {
       await client.close();
     },
   };
+}
+
+/** An engine that cannot be reached or has failed as a whole answers 503 (ENGINE_UNAVAILABLE); query errors pass unchanged. */
+async function guard<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw unavailableError(err) ?? err;
+  }
 }
 
 /** Quotes an identifier that comes from the validated model or configuration, never from a request. */

@@ -9,6 +9,7 @@ import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fa
 import type { QueryContext } from '../query/execute.ts';
 import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
+import { DEFAULT_THROTTLE, registerThrottle, type ThrottleOptions } from './throttle.ts';
 import { errorDocRoutes } from './routes/errors-doc.ts';
 import { defaultResponseCheck, responseSerializer, type ResponseCheck } from './serializer.ts';
 import { cubeRoutes } from './routes/cubes.ts';
@@ -19,6 +20,7 @@ import type { Report } from '../reports/load.ts';
 import type { ModelRegistry } from '../admin/registry.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { loadRoutes } from './routes/loads.ts';
+import { xmlaRoutes } from './routes/xmla.ts';
 
 export interface AppOptions {
   context: () => QueryContext;
@@ -32,6 +34,8 @@ export interface AppOptions {
   addinDir?: string;
   /** Administration (/v1/admin): the model registry (hot reload, status) and where uploaded Parquet files are spooled. */
   admin?: { registry: ModelRegistry; spoolDir: string };
+  /** Rate limits per address, per principal and for failed authentications (default DEFAULT_THROTTLE); false: none. */
+  throttle?: ThrottleOptions | false;
   /** How JSON answers are checked against their response schemas (default: strict unless NODE_ENV=production). */
   responseCheck?: ResponseCheck;
 }
@@ -43,6 +47,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(responseSerializer(opts.responseCheck ?? defaultResponseCheck()));
   registerProblemHandler(app);
+  // Before authentication: an address over its budget of failed logins is refused unchecked.
+  if (opts.throttle !== false) await registerThrottle(app, opts.throttle ?? DEFAULT_THROTTLE);
   registerAuth(app, { ...opts.auth, directory: () => opts.context().directory });
 
   await app.register(swagger, {
@@ -74,7 +80,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  // Unauthenticated, never queued, never touches the engine: it answers while the engine is busy or down.
+  app.get('/health', { schema: { hide: true } }, async () => {
+    const { running, waiting } = opts.context().engine.scheduler.stats();
+    return { status: 'ok', queries: { running, waiting: waiting.length } };
+  });
   await app.register(errorDocRoutes);
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
 
@@ -86,6 +96,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(ponRoutes, { context: opts.context });
   await app.register(previewRoutes);
   await app.register(reportRoutes, { context: opts.context, reports: opts.reports ?? (() => new Map()) });
+  await app.register(xmlaRoutes, { context: opts.context, auth: { ...opts.auth, directory: () => opts.context().directory } });
   if (opts.admin) {
     const { registry, spoolDir } = opts.admin;
     await app.register(adminRoutes, { registry });

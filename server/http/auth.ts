@@ -35,13 +35,18 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
       request.admin = requireAdmin(caller);
       return;
     }
-    request.principal = requireDataProfile(caller);
-    // A token for a territory or provider that does not exist is refused here, once.
-    resolveScope(request.principal, auth.directory());
+    request.principal = dataPrincipal(caller, auth);
   });
 }
 
-async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Caller> {
+/** A caller that may read data: the admin role is refused, and a token for a territory or provider that does not exist is refused here, once. */
+export function dataPrincipal(caller: Caller, auth: Pick<Authenticator, 'directory'>): Principal {
+  const principal = requireDataProfile(caller);
+  resolveScope(principal, auth.directory());
+  return principal;
+}
+
+export async function authenticate(request: FastifyRequest, auth: Authenticator): Promise<Caller> {
   const header = request.headers.authorization;
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey) {

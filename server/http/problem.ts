@@ -40,6 +40,8 @@ export function registerProblemHandler(app: FastifyInstance): void {
       if (err instanceof AppError) request.log.error({ err }, problem.code);
       problem.requestId = request.id;
     }
+    // Busy, unavailable or throttled: the client is told when to try again.
+    if (typeof problem.retryAfter === 'number') reply.header('Retry-After', String(problem.retryAfter));
     return reply.code(problem.status).type('application/problem+json').send(problem);
   });
   app.setNotFoundHandler((request, reply) => {

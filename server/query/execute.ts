@@ -5,12 +5,14 @@
  */
 import type { Engine } from '../engine/client.ts';
 import { cachedAnswer, type ResultCache } from './cache.ts';
+import { limitError } from '../engine/limits.ts';
 import { AppError } from '../errors.ts';
 import type { Cube, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
 import { PERSONS } from '../security/disclosure.ts';
 import { applyDisclosure, appliesRule, secure } from '../security/gate.ts';
+import { admitCost, schedulingCost } from './cost.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
 import type { AggregatePlan } from '../plan/plan.ts';
@@ -49,7 +51,8 @@ export interface QueryContext {
 
 type RawRow = Record<string, unknown>;
 
-export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
+/** `signal`: aborted when the caller has gone away, so a query still waiting its turn is never run. */
+export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: { signal?: AbortSignal } = {}): Promise<QueryResult> {
   const secured = secure(planQuery(ctx.model, cubeName, spec), principal, ctx);
   // Protection needs whole groups (a cell beside its total): page after it when there are totals.
   const latePaging = secured.lateOrder !== null || (appliesRule(secured.disclosure) && secured.main.groupingSets !== null);
@@ -57,11 +60,20 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     ...secured,
     main: latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
+  // A cached computation may be shared by identical requests in flight: one client hanging up does not cancel it.
   if (ctx.cache) return cachedAnswer(ctx, plan, () => runQuery({ ...ctx, cache: undefined }, cubeName, spec, principal));
-  const [mainRows, ...denominators] = await Promise.all([
-    execute(ctx.engine, plan.main),
-    ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),
-  ]);
+  // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
+  const cost = await admitCost(ctx, plan, principal, ctx.engine.limits);
+  const slot = await ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal });
+  let mainRows: RawRow[], denominators: RawRow[][];
+  try {
+    [mainRows, ...denominators] = await Promise.all([
+      execute(ctx.engine, plan.main),
+      ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),
+    ]);
+  } finally {
+    slot.release();
+  }
 
   const dims = plan.main.dimensions;
   const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
@@ -123,12 +135,14 @@ async function execute(engine: Engine, plan: AggregatePlan): Promise<RawRow[]> {
   // Ask for one row more than the limit to know whether the answer was cut.
   const compiled = compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table);
   try {
-    return await engine.query<RawRow>(compiled.sql, compiled.params);
+    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     // A cube added to cubes/ before its table was created (hot reload): say what to do, not the engine's words.
     if (/UNKNOWN_TABLE|Unknown table expression identifier/.test(message) || (err as { clickhouseCode?: number }).clickhouseCode === 60)
       throw new AppError('TABLE_NOT_READY', `Il cubo ${plan.cube} non ha ancora la sua tabella (${plan.table}): l'amministratore deve eseguire npm run schema (o POST /v1/admin/schema) e caricare i dati.`);
+    const limit = limitError(err, engine.limits);
+    if (limit) throw limit;
     throw new AppError('ENGINE_ERROR', `Il motore di calcolo non ha potuto eseguire la query: ${message}`);
   }
 }

@@ -1,11 +1,13 @@
 import { createQueryContext } from '../../server/context.ts';
 import type { FastifyInstance } from 'fastify';
 import { prepareData } from '../../server/data/bootstrap.ts';
-import type { Engine } from '../../server/engine/client.ts';
+import type { Engine, EngineConfig } from '../../server/engine/client.ts';
+import type { ThrottleOptions } from '../../server/http/throttle.ts';
 import { buildApp } from '../../server/http/app.ts';
 import { loadModel } from '../../server/model/load.ts';
 import { loadReports } from '../../server/reports/load.ts';
 import type { Model } from '../../server/model/types.ts';
+import type { QueryContext } from '../../server/query/execute.ts';
 import { ApiKeyStore } from '../../server/security/api-keys.ts';
 import { Directory } from '../../server/security/directory.ts';
 import type { Principal } from '../../server/security/principal.ts';
@@ -20,6 +22,10 @@ export interface DemoApp {
   model: Model;
   directory: Directory;
   apiKeys: ApiKeyStore;
+  /** Data directory of the embedded engine. */
+  dir: string;
+  /** The query context the app answers with (tests may swap its engine). */
+  context: QueryContext;
   /** Structured log lines written by the app (JSON). */
   logs: Record<string, unknown>[];
   /** Authorization headers of a freshly minted token for this principal. */
@@ -28,8 +34,16 @@ export interface DemoApp {
 }
 
 /** The real app over a small generated demo data set on a private embedded engine. */
-export async function demoApp(rows = 60_000, seed = 7, opts: { nationalExemptFromDisclosure?: boolean } = {}): Promise<DemoApp> {
-  const { engine, dir, dispose } = await tempEngine();
+export interface DemoAppOptions {
+  nationalExemptFromDisclosure?: boolean;
+  /** Engine limits and scheduler (default: the server's defaults). */
+  engine?: Pick<EngineConfig, 'limits' | 'scheduler'>;
+  /** Rate limits (default: the server's defaults). */
+  throttle?: ThrottleOptions | false;
+}
+
+export async function demoApp(rows = 60_000, seed = 7, opts: DemoAppOptions = {}): Promise<DemoApp> {
+  const { engine, dir, dispose } = await tempEngine(opts.engine);
   await prepareData(engine, { demoRows: rows, seed, log: () => {} });
   const model = loadModel({ dir: 'cubes' });
   const context = await createQueryContext(engine, model, opts);
@@ -38,13 +52,15 @@ export async function demoApp(rows = 60_000, seed = 7, opts: { nationalExemptFro
   const logs: Record<string, unknown>[] = [];
   const stream = { write: (line: string) => void logs.push(JSON.parse(line)) };
   const reports = loadReports('cubes/reports', model);
-  const app = await buildApp({ context: () => context, reports: () => reports, auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys }, logger: { level: 'info', stream } });
+  const app = await buildApp({ context: () => context, reports: () => reports, auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys }, throttle: opts.throttle, logger: { level: 'info', stream } });
   return {
     app,
     engine,
     model,
     directory,
     apiKeys,
+    dir,
+    context,
     logs,
     async as(p) {
       const token = await mintToken({ secret: TEST_SECRET, profile: p.profile, scope: p.scope, subject: `test:${p.profile}:${p.scope ?? ''}`, expiresIn: '1h' });

@@ -31,6 +31,8 @@ const formatQuery = z.object({
 
 export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, opts) => {
   const errors = { 400: ProblemOut, 404: ProblemOut };
+  // Too large (refused by estimate or stopped by the engine), throttled, busy or engine down, stopped at max_execution_time.
+  const limits = { 413: ProblemOut, 429: ProblemOut, 503: ProblemOut, 504: ProblemOut };
 
   app.get('/v1/cubes', {
     schema: { tags: ['cubi'], summary: 'Elenco dei cubi che il profilo può aprire', response: { 200: CubeListOut } },
@@ -92,7 +94,10 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const principal = opts.principal(request);
     if (notModified(request, reply, await answerEtag(ctx, principal, request))) return reply;
-    const result = await runQuery(ctx, cubeName, spec, principal);
+    // A client that hangs up while its query waits in the queue takes the query with it.
+    const gone = new AbortController();
+    reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
+    const result = await runQuery(ctx, cubeName, spec, principal, { signal: gone.signal });
     auditQuery(request, { cube: cubeName, spec }, result);
     return answer(reply, QUERY_ANSWER, result, chosen, answerHeaders({ ...result, name: result.cube }, chosen, lang), { lang });
   };
@@ -107,7 +112,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
       params: cubeParam,
       querystring: formatQuery,
       body: QuerySpecSchema,
-      response: { 200: QueryResultOut, ...errors, 406: ProblemOut },
+      response: { 200: QueryResultOut, ...errors, 406: ProblemOut, ...limits },
     },
   }, async (request, reply) => queryAnswer(request.params.cube, request.body, request.query.format, request.query.lang, request, reply));
 
@@ -118,7 +123,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
       description: 'Il parametro `q` è la query JSON (come nel corpo del POST), codificata nell\'URL. Esempio: ?format=csv&q={"measures":["beneficiari"],"rows":["regione"]}',
       params: cubeParam,
       querystring: formatQuery.extend({ q: z.string().min(2).max(20_000).describe('the query as JSON') }),
-      response: { 200: QueryResultOut, ...errors, 406: ProblemOut },
+      response: { 200: QueryResultOut, ...errors, 406: ProblemOut, ...limits },
     },
   }, async (request, reply) => {
     let parsed: unknown;

@@ -1,0 +1,156 @@
+/**
+ * The scheduler in front of the engine: queries wait here, not inside the
+ * engine, so that the next free slot goes to the cheapest waiting query.
+ *
+ * - `concurrency` queries run at once (1 for the embedded engine: chdb 3.4
+ *   runs one parameterised query at a time per process, see README "Limiti");
+ * - one principal runs at most `perPrincipal` queries at once and keeps at
+ *   most `maxQueuedPerPrincipal` waiting: one user cannot take every slot;
+ * - the queue holds at most `maxQueue` queries; beyond that, or after waiting
+ *   `queueTimeoutMs`, a query is refused with 503 and Retry-After;
+ * - among the waiting queries whose principal is under its limit, the lowest
+ *   estimated cost goes first; after `maxOvertakes` starts in a row that
+ *   passed over the oldest waiting query, the oldest goes next (heavy queries
+ *   get one turn in maxOvertakes + 1 under a steady stream of cheap ones,
+ *   instead of waiting until the queue timeout).
+ */
+import { AppError } from '../errors.ts';
+
+export interface SchedulerOptions {
+  concurrency: number;
+  perPrincipal: number;
+  maxQueue: number;
+  maxQueuedPerPrincipal: number;
+  queueTimeoutMs: number;
+  /** Starts in a row that may pass over the oldest waiting query before it goes next. */
+  maxOvertakes: number;
+}
+
+export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
+
+export interface Job {
+  /** Who asks (principal id): the unit of fairness. */
+  readonly principal: string;
+  /** Estimated cost: lower runs first. */
+  readonly cost: number;
+  /** Aborted when the caller has gone away: a waiting query leaves the queue unrun. */
+  readonly signal?: AbortSignal;
+}
+
+export interface Slot {
+  release(): void;
+}
+
+interface Waiting {
+  readonly job: Job;
+  readonly seq: number;
+  readonly grant: (slot: Slot) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+export class Scheduler {
+  private readonly running = new Map<string, number>();
+  private active = 0;
+  private seq = 0;
+  private queue: Waiting[] = [];
+  /** Starts in a row that passed over the oldest waiting query. */
+  private skips = 0;
+
+  constructor(readonly options: SchedulerOptions) {}
+
+  /** Waits for a slot; throws ENGINE_BUSY (503) when the queue is full or the wait is too long. */
+  acquire(job: Job): Promise<Slot> {
+    if (job.signal?.aborted) return Promise.reject(new AppError('ENGINE_BUSY', 'La richiesta è stata abbandonata dal client: la query non è stata eseguita.'));
+    if (this.queue.length === 0 && this.canRun(job.principal)) return Promise.resolve(this.start(job.principal));
+    const o = this.options;
+    const mine = this.queue.filter((w) => w.job.principal === job.principal).length;
+    if (this.queue.length >= o.maxQueue)
+      return Promise.reject(busy(`Il server ha già ${o.maxQueue} query in attesa.`, o));
+    if (mine >= o.maxQueuedPerPrincipal)
+      return Promise.reject(busy(`Questo utente ha già ${mine} query in attesa: attendere che finiscano prima di inviarne altre.`, o));
+    return new Promise<Slot>((resolve, reject) => {
+      const leave = (err: AppError) => {
+        this.queue = this.queue.filter((w) => w !== waiting);
+        clearTimeout(waiting.timer);
+        job.signal?.removeEventListener('abort', abandon);
+        reject(err);
+      };
+      const abandon = () => leave(new AppError('ENGINE_BUSY', 'La richiesta è stata abbandonata dal client mentre era in coda: la query non è stata eseguita.'));
+      const waiting: Waiting = {
+        job,
+        seq: this.seq++,
+        grant: (slot) => {
+          job.signal?.removeEventListener('abort', abandon);
+          resolve(slot);
+        },
+        timer: setTimeout(() => leave(busy(`La query è rimasta in coda oltre ${Math.round(o.queueTimeoutMs / 1000)} s.`, o)), o.queueTimeoutMs),
+      };
+      job.signal?.addEventListener('abort', abandon, { once: true });
+      waiting.timer.unref();
+      this.queue.push(waiting);
+      this.dispatch();
+    });
+  }
+
+  /** Runs `fn` in a slot. */
+  async run<T>(job: Job, fn: () => Promise<T>): Promise<T> {
+    const slot = await this.acquire(job);
+    try {
+      return await fn();
+    } finally {
+      slot.release();
+    }
+  }
+
+  /** Running and waiting queries; `waiting` in the order they would be started now. */
+  stats(): { running: number; waiting: Job[] } {
+    return { running: this.active, waiting: this.order().map((w) => w.job) };
+  }
+
+  private canRun(principal: string): boolean {
+    return this.active < this.options.concurrency && (this.running.get(principal) ?? 0) < this.options.perPrincipal;
+  }
+
+  private start(principal: string): Slot {
+    this.active++;
+    this.running.set(principal, (this.running.get(principal) ?? 0) + 1);
+    let released = false;
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.active--;
+        const n = (this.running.get(principal) ?? 1) - 1;
+        if (n) this.running.set(principal, n);
+        else this.running.delete(principal);
+        this.dispatch();
+      },
+    };
+  }
+
+  /** Waiting queries in the order they would start: cheapest first, the oldest first when its turn has come. */
+  private order(): Waiting[] {
+    const byCost = [...this.queue].sort((a, b) => a.job.cost - b.job.cost || a.seq - b.seq);
+    if (this.skips < this.options.maxOvertakes || byCost.length < 2) return byCost;
+    const oldest = byCost.reduce((o, w) => (w.seq < o.seq ? w : o));
+    return [oldest, ...byCost.filter((w) => w !== oldest)];
+  }
+
+  private dispatch(): void {
+    while (this.active < this.options.concurrency) {
+      const runnable = this.order().filter((w) => this.canRun(w.job.principal));
+      const next = runnable[0];
+      if (!next) return;
+      const oldest = runnable.reduce((o, w) => (w.seq < o.seq ? w : o));
+      this.skips = next === oldest ? 0 : this.skips + 1;
+      this.queue = this.queue.filter((w) => w !== next);
+      clearTimeout(next.timer);
+      next.grant(this.start(next.job.principal));
+    }
+  }
+}
+
+function busy(why: string, o: SchedulerOptions): AppError {
+  const retryAfter = Math.max(1, Math.ceil(o.queueTimeoutMs / 1000 / 3));
+  return new AppError('ENGINE_BUSY', `${why} Il motore di calcolo è occupato: riprovare tra ${retryAfter} s; le query piccole (un territorio, poche dimensioni) passano prima.`, { retryAfter });
+}

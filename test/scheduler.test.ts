@@ -1,0 +1,182 @@
+/** The scheduler in front of the engine: order, per-principal limits, bounded queue. No engine, no clocks asserted. */
+import t from 'tap';
+import { AppError } from '../server/errors.ts';
+import { Scheduler, type SchedulerOptions, type Slot } from '../server/engine/scheduler.ts';
+
+const options = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({ concurrency: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, maxOvertakes: 10, ...o });
+
+/** Acquires and records the order in which slots are granted. */
+function recorder(s: Scheduler) {
+  const granted: string[] = [];
+  const slots = new Map<string, Slot>();
+  const ask = (name: string, principal: string, cost: number) =>
+    s.acquire({ principal, cost }).then((slot) => {
+      granted.push(name);
+      slots.set(name, slot);
+      return slot;
+    });
+  /** Releases the latest granted slot `n` times, letting the next query start each time. */
+  const finishInTurn = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      await tick();
+      slots.get(granted[granted.length - 1])!.release();
+      await tick();
+    }
+  };
+  return { granted, slots, ask, finishInTurn };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+t.test('a cheap query waiting behind heavy ones gets the next slot', async (t) => {
+  const s = new Scheduler(options());
+  const { granted, slots, ask } = recorder(s);
+  await ask('heavy-1', 'a', 5_000_000);
+  void ask('heavy-2', 'b', 4_000_000);
+  void ask('heavy-3', 'c', 6_000_000);
+  void ask('cheap', 'd', 120);
+  await tick();
+  t.same(granted, ['heavy-1'], 'one at a time');
+  t.same(s.stats().waiting.map((j) => j.cost), [120, 4_000_000, 6_000_000], 'queue position: the cheap query is first in line');
+  slots.get('heavy-1')!.release();
+  await tick();
+  t.same(granted, ['heavy-1', 'cheap']);
+  slots.get('cheap')!.release();
+  await tick();
+  slots.get('heavy-2')!.release();
+  await tick();
+  t.same(granted, ['heavy-1', 'cheap', 'heavy-2', 'heavy-3'], 'then the heavy ones, cheapest first');
+  slots.get('heavy-3')!.release();
+  t.same(s.stats(), { running: 0, waiting: [] });
+});
+
+t.test('equal costs run in arrival order', async (t) => {
+  const s = new Scheduler(options());
+  const { granted, slots, ask } = recorder(s);
+  await ask('first', 'a', 10);
+  for (const n of ['x', 'y', 'z']) void ask(n, n, 10);
+  for (const n of ['first', 'x', 'y']) {
+    await tick();
+    slots.get(n)!.release();
+  }
+  await tick();
+  t.same(granted, ['first', 'x', 'y', 'z']);
+});
+
+t.test('per-principal limit: a principal at its limit waits, others pass', async (t) => {
+  const s = new Scheduler(options({ concurrency: 3, perPrincipal: 1 }));
+  const { granted, slots, ask } = recorder(s);
+  await ask('a1', 'alice', 1);
+  void ask('a2', 'alice', 1);
+  void ask('b1', 'bob', 1_000_000);
+  await tick();
+  t.same(granted, ['a1', 'b1'], "alice's second query waits although a slot is free; bob's heavy one runs");
+  t.equal(s.stats().running, 2);
+  slots.get('a1')!.release();
+  await tick();
+  t.same(granted, ['a1', 'b1', 'a2']);
+});
+
+t.test('a full queue refuses with 503 ENGINE_BUSY and a Retry-After', async (t) => {
+  const s = new Scheduler(options({ maxQueue: 2, queueTimeoutMs: 9_000 }));
+  await s.acquire({ principal: 'a', cost: 1 });
+  void s.acquire({ principal: 'b', cost: 1 }).catch(() => {});
+  void s.acquire({ principal: 'c', cost: 1 }).catch(() => {});
+  const err = await s.acquire({ principal: 'd', cost: 1 }).catch((e) => e);
+  t.ok(err instanceof AppError);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.equal(err.status, 503);
+  t.equal(err.extra.retryAfter, 3, 'a third of the queue timeout');
+  t.match(err.detail, /riprovare tra 3 s/);
+});
+
+t.test('one principal cannot fill the queue', async (t) => {
+  const s = new Scheduler(options({ maxQueuedPerPrincipal: 2 }));
+  await s.acquire({ principal: 'a', cost: 1 });
+  void s.acquire({ principal: 'a', cost: 1 }).catch(() => {});
+  void s.acquire({ principal: 'a', cost: 1 }).catch(() => {});
+  const err = await s.acquire({ principal: 'a', cost: 1 }).catch((e) => e);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.match(err.detail, /Questo utente ha già 2 query in attesa/);
+  const other = s.acquire({ principal: 'b', cost: 1 });
+  t.equal(s.stats().waiting.length, 3, 'another principal still queues');
+  void other.catch(() => {});
+});
+
+t.test('a query waiting past the queue timeout is refused and leaves the queue', async (t) => {
+  // The scheduler's timers do not hold the process open (unref): this test does, while it waits.
+  const alive = setInterval(() => {}, 1000);
+  t.teardown(() => clearInterval(alive));
+  const s = new Scheduler(options({ queueTimeoutMs: 5 }));
+  const first = await s.acquire({ principal: 'a', cost: 1 });
+  const err = await s.acquire({ principal: 'b', cost: 1 }).catch((e) => e);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.match(err.detail, /in coda oltre/);
+  t.equal(s.stats().waiting.length, 0);
+  first.release();
+  const next = await s.acquire({ principal: 'b', cost: 1 });
+  t.equal(s.stats().running, 1, 'the slot is free again');
+  next.release();
+});
+
+t.test('after maxOvertakes starts that passed over the oldest waiting query, the oldest goes next', async (t) => {
+  const s = new Scheduler(options({ maxOvertakes: 2 }));
+  const { granted, ask, finishInTurn } = recorder(s);
+  await ask('running', 'a', 1);
+  void ask('heavy', 'b', 9_000_000);
+  for (const n of ['cheap-1', 'cheap-2', 'cheap-3']) void ask(n, n, 1);
+  await finishInTurn(4);
+  t.same(granted, ['running', 'cheap-1', 'cheap-2', 'heavy', 'cheap-3'], 'two cheap queries overtake it, then it runs');
+});
+
+t.test('run() releases the slot when the work fails', async (t) => {
+  const s = new Scheduler(options());
+  await t.rejects(s.run({ principal: 'a', cost: 1 }, async () => { throw new Error('boom'); }), /boom/);
+  t.same(s.stats(), { running: 0, waiting: [] });
+  t.equal(await s.run({ principal: 'a', cost: 1 }, async () => 42), 42);
+});
+
+t.test('configuration: defaults, variables and switches', async (t) => {
+  const { loadConfig } = await import('../server/config.ts');
+  const d = loadConfig({});
+  t.same(d.limits, { maxExecutionTime: 15, maxMemoryUsage: 2048 * 1024 ** 2, maxResultRows: 500_000, maxRowsToGroupBy: 2_000_000, maxEstimatedRows: 1_000_000 });
+  t.same(d.scheduler, { perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 }, 'concurrency left to the transport');
+  t.same(d.throttle, { windowMs: 60_000, perAddress: 1200, perPrincipal: 600, authFailures: 20 });
+  const c = loadConfig({ QUERY_MAX_EXECUTION_TIME: '5', QUERY_MAX_MEMORY_MB: '512', ENGINE_CONCURRENCY: '3', QUERY_QUEUE_TIMEOUT: '2.5', RATE_LIMIT: 'false' });
+  t.match(c.limits, { maxExecutionTime: 5, maxMemoryUsage: 512 * 1024 ** 2 });
+  t.match(c.scheduler, { concurrency: 3, queueTimeoutMs: 2500 });
+  t.equal(c.throttle, false);
+  t.throws(() => loadConfig({ QUERY_MAX_EXECUTION_TIME: '0' }), /QUERY_MAX_EXECUTION_TIME/);
+});
+
+t.test('a waiting query whose caller has gone away leaves the queue unrun', async (t) => {
+  const s = new Scheduler(options());
+  const { granted, slots, ask } = recorder(s);
+  await ask('running', 'a', 1);
+  const gone = new AbortController();
+  const abandoned = s.acquire({ principal: 'b', cost: 1, signal: gone.signal });
+  void ask('next', 'c', 5);
+  t.equal(s.stats().waiting.length, 2);
+  gone.abort();
+  const err = await abandoned.catch((e) => e);
+  t.equal(err.code, 'ENGINE_BUSY');
+  t.match(err.detail, /abbandonata dal client/);
+  t.same(s.stats().waiting.map((j) => j.principal), ['c']);
+  slots.get('running')!.release();
+  await tick();
+  t.same(granted, ['running', 'next']);
+  const already = new AbortController();
+  already.abort();
+  await t.rejects(s.acquire({ principal: 'd', cost: 1, signal: already.signal }), { code: 'ENGINE_BUSY' });
+});
+
+t.test('heavy queries waiting together get one turn each in maxOvertakes + 1, not all at once', async (t) => {
+  const s = new Scheduler(options({ maxOvertakes: 2 }));
+  const { granted, ask, finishInTurn } = recorder(s);
+  await ask('running', 'a', 1);
+  void ask('heavy-1', 'h1', 9_000_000);
+  void ask('heavy-2', 'h2', 9_000_000);
+  for (let i = 1; i <= 5; i++) void ask(`cheap-${i}`, `c${i}`, 1);
+  await finishInTurn(7);
+  t.same(granted, ['running', 'cheap-1', 'cheap-2', 'heavy-1', 'cheap-3', 'cheap-4', 'heavy-2', 'cheap-5']);
+});
