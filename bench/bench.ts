@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --rows 10000000 --runs 15 --out bench.json --data-dir ./data-bench --load-rows 10000000 --only queries|load]`
+ * `npm run bench [-- --rows 10000000 --runs 15 --out bench.json --data-dir ./data-bench --load-rows 10000000 --only queries|reports|load --rounds 2]`
  *
  * Generates (or reuses) a demo data set, then runs a fixed set of representative
  * queries twice in the same process: through the HTTP API (a real socket) and
@@ -8,6 +8,9 @@
  * the load benchmark (bench/load.ts): CSV and Parquet loaded by our loader and
  * by ClickHouse's own insert of the same files, rows/s and their ratio.
  * `--only load` prepares the reference data only (no demo rows, no HTTP app).
+ * The report benchmark (bench/reports.ts, also with `--only reports`): every
+ * report for each profile level, first run after a load (empty result cache,
+ * `--rounds` times) and repeated (`--runs` times a round).
  * `--only concurrency` (bench/concurrency.ts): what the engine runs at once,
  * then 50 clients for 60 s through the API (`--clients`, `--seconds`).
  */
@@ -24,6 +27,7 @@ import { loadModel } from '../server/model/load.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
 import { benchConcurrency, printConcurrency, type ConcurrencyResult } from './concurrency.ts';
 import { benchLoads, LOAD_METHODS, printLoads, type LoadBenchResult } from './load.ts';
+import { benchReports, printReports, quantile, type ReportBenchResult } from './reports.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,6 +38,7 @@ const { values: args } = parseArgs({
     'data-dir': { type: 'string' },
     'load-rows': { type: 'string', default: '10000000' },
     only: { type: 'string' },
+    rounds: { type: 'string', default: '2' },
     clients: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '60' },
   },
@@ -43,8 +48,9 @@ const only = args.only;
 const rows = Number(args.rows);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && only !== 'queries' && only !== 'load' && only !== 'concurrency')) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|load|concurrency] [--clients N --seconds S]');
+const rounds = Number(args.rounds);
+if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load', 'concurrency'].includes(only))) {
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency] [--clients N --seconds S]');
   process.exit(2);
 }
 
@@ -55,11 +61,14 @@ console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLo
 // The load benchmark alone needs only the reference data (territorio, nomenclatore), not the demo rows.
 await prepareData(engine, { demoRows: rows, seed: config.seed, demo: only !== 'load', log: (l) => console.log(l) });
 
-const results: QueryResult[] = only === 'load' || only === 'concurrency' ? [] : await benchQueries();
+const results: QueryResult[] = only === undefined || only === 'queries' ? await benchQueries() : [];
 if (results.length) {
   console.log(`\n${rows.toLocaleString('it-IT')} righe richieste, ${runs} misure per query (mediana / p95, ms)\n`);
   console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
 }
+
+const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, log: (l) => console.log(l) }) : [];
+if (reports.length) printReports(reports);
 
 let concurrency: ConcurrencyResult | undefined;
 if (only === 'concurrency') {
@@ -68,12 +77,12 @@ if (only === 'concurrency') {
 }
 
 let loads: LoadBenchResult[] = [];
-if (only !== 'queries' && only !== 'concurrency') {
+if (only === undefined || only === 'load') {
   loads = await benchLoads(engine, { rows: loadRows, dir: dataDir, log: (l) => console.log(l) });
   printLoads(loads);
 }
 if (args.out) {
-  const out = { rows, runs, transport: engine.transport, date: new Date().toISOString(), queries: results, loads, ...(concurrency ? { concurrency } : {}), ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
+  const out = { rows, runs, rounds, transport: engine.transport, date: new Date().toISOString(), queries: results, reports, loads, ...(concurrency ? { concurrency } : {}), ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
   writeFileSync(args.out, JSON.stringify(out, null, 2) + '\n');
   console.log(`risultati scritti in ${args.out}`);
 }
@@ -151,10 +160,6 @@ async function benchQueries(): Promise<QueryResult[]> {
     }
     return out;
   }
-  const quantile = (xs: number[], q: number) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)];
-  };
 
   const results: QueryResult[] = [];
   for (const c of cases) {

@@ -18,6 +18,8 @@ const Env = z.object({
   LOAD_SHRINK_SHARE: z.coerce.number().min(0).max(1).default(0.8),
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
+  RESULT_CACHE_MB: z.coerce.number().int().min(0).max(1_000_000).default(256),
+  WARM_CACHE: z.enum(['true', 'false']).default('true'),
   // Limits (README "Limiti"): engine settings of every query, cost refusal, scheduler, rate limits.
   QUERY_MAX_EXECUTION_TIME: z.coerce.number().int().min(1).default(DEFAULT_LIMITS.maxExecutionTime),
   QUERY_MAX_MEMORY_MB: z.coerce.number().int().min(16).default(DEFAULT_LIMITS.maxMemoryUsage / 1024 ** 2),
@@ -53,6 +55,10 @@ export interface Config {
   loadShrinkShare: number;
   /** PEM files: when both are set the server speaks HTTPS. */
   tls?: { certFile: string; keyFile: string };
+  /** Memory bound of the result cache, MiB; 0: no cache. */
+  resultCacheMb: number;
+  /** Compute the reports' default views in the background after each load and at start. */
+  warmCache: boolean;
   /** Engine settings of every data-path query and the size above which a query is refused before it runs. */
   limits: EngineLimits;
   /** The scheduler in front of the engine (concurrency defaults by transport). */
@@ -82,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     loadShrinkShare: e.LOAD_SHRINK_SHARE,
     seed: e.DEMO_SEED,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    resultCacheMb: e.RESULT_CACHE_MB,
+    warmCache: e.WARM_CACHE === 'true',
     limits: {
       maxExecutionTime: e.QUERY_MAX_EXECUTION_TIME,
       maxMemoryUsage: e.QUERY_MAX_MEMORY_MB * 1024 ** 2,

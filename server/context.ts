@@ -1,12 +1,13 @@
-/** The query context the server, the benchmark and the tests share: engine, model, territory directory, label cache, data status. */
+/** The query context the server, the benchmark and the tests share: engine, model, territory directory, label cache, data status, result cache. */
 import { dataInfo } from './data/bootstrap.ts';
 import type { Engine } from './engine/client.ts';
 import type { Model } from './model/types.ts';
+import type { ResultCache } from './query/cache.ts';
 import type { DataStatus, QueryContext } from './query/execute.ts';
 import { createLabelCache } from './query/labels.ts';
 import { Directory } from './security/directory.ts';
 
-export async function createQueryContext(engine: Engine, model: Model, opts: { nationalExemptFromDisclosure?: boolean } = {}): Promise<QueryContext> {
+export async function createQueryContext(engine: Engine, model: Model, opts: { nationalExemptFromDisclosure?: boolean; cache?: ResultCache } = {}): Promise<QueryContext> {
   // Read once: the data change only through a restart (demo generation) for now.
   let status: Promise<DataStatus> | undefined;
   return {
@@ -15,6 +16,7 @@ export async function createQueryContext(engine: Engine, model: Model, opts: { n
     directory: await Directory.load(engine),
     labels: createLabelCache(engine),
     nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure ?? false,
+    ...(opts.cache ? { cache: opts.cache } : {}),
     dataStatus: () => (status ??= dataInfo(engine).then((i) => ({ demo: i.demo, sources: i.sources, versions: i.versions, generated: Object.fromEntries(Object.entries(i.details).map(([s, d]) => [s, d.generated])) }))),
   };
 }

@@ -47,7 +47,14 @@ await prepareData(engine, { demoRows: config.demoRows, seed: config.seed, demo: 
 const recovered = await recoverLoads(engine);
 if (recovered.interrupted.length || recovered.completed.length || recovered.droppedTables.length) log(`[carico] ${recoveryLine(recovered)}`);
 
-const registry = await ModelRegistry.open({ dir: cubesDir, engine, nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure, log });
+const registry = await ModelRegistry.open({
+  dir: cubesDir,
+  engine,
+  nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure,
+  log,
+  cacheBytes: config.resultCacheMb * 1024 * 1024,
+  warm: config.warmCache,
+});
 try {
   registry.watch();
 } catch (err) {
@@ -67,6 +74,7 @@ const app = await buildApp({
 });
 const close = async () => {
   registry.close();
+  await registry.warmer?.settled();
   await app.close();
   await engine.close();
   process.exit(0);

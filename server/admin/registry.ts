@@ -11,8 +11,10 @@ import { createQueryContext } from '../context.ts';
 import type { Engine } from '../engine/client.ts';
 import { formatIssue, loadModel, ModelError } from '../model/load.ts';
 import type { Model } from '../model/types.ts';
+import { ResultCache } from '../query/cache.ts';
 import type { QueryContext } from '../query/execute.ts';
 import { loadReports, type Report } from '../reports/load.ts';
+import { Warmer } from '../reports/warm.ts';
 
 export interface Snapshot {
   readonly model: Model;
@@ -37,6 +39,10 @@ export interface RegistryOptions {
   log?: (line: string) => void;
   /** Quiet time after the last file event before reloading (default 150 ms). */
   debounceMs?: number;
+  /** Memory bound of the result cache, bytes (default 256 MiB); 0: no cache. */
+  cacheBytes?: number;
+  /** Warm the cache in the background with each snapshot put in service (start, hot reload, after a load); default off. */
+  warm?: boolean;
 }
 
 /** Model and reports of a directory, or the errors that stop them. */
@@ -52,15 +58,23 @@ export class ModelRegistry {
   private timer: NodeJS.Timeout | undefined;
   private pending: Promise<unknown> = Promise.resolve();
 
-  private constructor(private readonly opts: RegistryOptions, first: Snapshot) {
+  /** The warm-up of the result cache, when enabled. */
+  readonly warmer: Warmer | undefined;
+
+  private constructor(private readonly opts: RegistryOptions, first: Snapshot, readonly cache: ResultCache | undefined) {
     this.current = first;
+    this.warmer = opts.warm && cache ? new Warmer({ log: opts.log }) : undefined;
   }
 
   /** Loads the model at start; an invalid model throws ModelError (the server does not start on it). */
   static async open(opts: RegistryOptions): Promise<ModelRegistry> {
     const { model, reports } = readModel(opts.dir);
-    const context = await createQueryContext(opts.engine, model, { nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure });
-    return new ModelRegistry(opts, { model, reports, context, version: 1, loadedAt: new Date().toISOString() });
+    // One cache for every snapshot: its keys carry the model and data versions, so a new snapshot never sees an old answer.
+    const cache = opts.cacheBytes === 0 ? undefined : new ResultCache({ maxBytes: opts.cacheBytes });
+    const context = await createQueryContext(opts.engine, model, { nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure, cache });
+    const registry = new ModelRegistry(opts, { model, reports, context, version: 1, loadedAt: new Date().toISOString() }, cache);
+    registry.warmer?.schedule(registry.current);
+    return registry;
   }
 
   get dir(): string {
@@ -94,7 +108,8 @@ export class ModelRegistry {
   refreshData(): Promise<void> {
     const run = this.pending.then(async () => {
       const s = this.current;
-      this.current = { ...s, context: await createQueryContext(this.opts.engine, s.model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure }) };
+      this.current = { ...s, context: await this.newContext(s.model) };
+      this.warmer?.schedule(this.current);
     });
     this.pending = run.catch(() => undefined);
     return run;
@@ -111,9 +126,14 @@ export class ModelRegistry {
   }
 
   close(): void {
+    this.warmer?.stop();
     clearTimeout(this.timer);
     this.watcher?.close();
     this.watcher = undefined;
+  }
+
+  private newContext(model: Model): Promise<QueryContext> {
+    return createQueryContext(this.opts.engine, model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure, cache: this.cache });
   }
 
   private async doReload(): Promise<{ ok: true; version: number } | { ok: false; issues: string[] }> {
@@ -126,9 +146,10 @@ export class ModelRegistry {
       this.opts.log?.(`[cubi] modifica rifiutata, resta in uso il modello ${this.current.version}:\n  ${issues.join('\n  ')}`);
       return { ok: false, issues };
     }
-    const context = await createQueryContext(this.opts.engine, next.model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure });
+    const context = await this.newContext(next.model);
     this.current = { ...next, context, version: this.current.version + 1, loadedAt: new Date().toISOString() };
     this.refused = null;
+    this.warmer?.schedule(this.current);
     this.opts.log?.(`[cubi] modello ${this.current.version} in uso: ${[...next.model.cubes.keys()].join(', ')}; ${next.reports.size} report`);
     return { ok: true, version: this.current.version };
   }

@@ -191,7 +191,7 @@ export const TABLES = {
   `,
 } as const;
 
-const ENGINES: Record<keyof typeof TABLES, string> = {
+export const ENGINES: Record<keyof typeof TABLES, string> = {
   territorio: 'ENGINE = MergeTree ORDER BY comune',
   popolazione: 'ENGINE = MergeTree ORDER BY (regione, ats, comune, eta, genere)',
   enti: 'ENGINE = MergeTree ORDER BY ente',

@@ -4,6 +4,7 @@
  * format what it returns.
  */
 import type { Engine } from '../engine/client.ts';
+import { cachedAnswer, type ResultCache } from './cache.ts';
 import { limitError } from '../engine/limits.ts';
 import { missingTableError } from './engine-errors.ts';
 import { AppError } from '../errors.ts';
@@ -43,6 +44,10 @@ export interface QueryContext {
   /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
   nationalExemptFromDisclosure?: boolean;
   dataStatus(): Promise<DataStatus>;
+  /** Protected answers kept in memory (server/query/cache.ts); none: every answer is computed. */
+  cache?: ResultCache;
+  /** Work of the warm-up, which yields to users' requests. */
+  background?: boolean;
 }
 
 type RawRow = Record<string, unknown>;
@@ -56,6 +61,8 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     ...secured,
     main: latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
+  // A cached computation may be shared by identical requests in flight: one client hanging up does not cancel it.
+  if (ctx.cache) return cachedAnswer(ctx, plan, () => runQuery({ ...ctx, cache: undefined }, cubeName, spec, principal));
   // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
   const cost = await admitCost(ctx, plan, principal, ctx.engine.limits);
   const slot = await ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal });

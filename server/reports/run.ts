@@ -76,21 +76,21 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     ...extra,
   });
 
-  const kpiResult = report.kpis.length ? await runQuery(ctx, cube.name, base({ measures: report.kpis }), principal) : undefined;
+  // The indicators and the tables are computed concurrently (measured faster than one after the other: README, issue #15).
+  const [kpiResult, tables] = await Promise.all([
+    report.kpis.length ? runQuery(ctx, cube.name, base({ measures: report.kpis }), principal) : undefined,
+    Promise.all(report.tables.map((t) => runTable(t))),
+  ]);
   const kpis: Kpi[] = report.kpis.map((m) => {
     const col = kpiResult!.columns.find((c) => c.name === m)!;
     const row = kpiResult!.rows[0];
     return { measure: m, label: col.label, format: col.format, definition: col.definition, value: (row?.[m] as number | null) ?? null, suppressed: Boolean(row?.suppressed) };
   });
 
-  const tables: ReportTableResult[] = [];
-  for (const t of report.tables) {
+  async function runTable(t: Report['tables'][number]): Promise<ReportTableResult> {
     const rows = t.rows.map((d) => (d === '$sotto' ? childDimension(cube, target, report.name) : d));
     const spec = base({ measures: t.measures, rows, columns: t.columns, totals: t.totals });
-    if (!t.compare) {
-      tables.push({ name: t.name, title: t.title, chart: t.chart, series: [{ key: 'proprio', label: territory?.name ?? 'Italia', result: await runQuery(ctx, cube.name, spec, principal) }] });
-      continue;
-    }
+    if (!t.compare) return { name: t.name, title: t.title, chart: t.chart, series: [{ key: 'proprio', label: territory?.name ?? 'Italia', result: await runQuery(ctx, cube.name, spec, principal) }] };
     const series: ReportTableResult['series'] = [];
     for (const k of t.compare) {
       const c = compareSeries(k, target, cube, ctx.directory);
@@ -98,7 +98,7 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
       const s: QuerySpec = { ...spec, filters: [...c.filters, ...userFilters], ...(c.benchmark ? { benchmark: c.benchmark } : {}) };
       series.push({ key: k, label: c.label, result: await runQuery(ctx, cube.name, s, principal) });
     }
-    tables.push({ name: t.name, title: t.title, chart: t.chart, series });
+    return { name: t.name, title: t.title, chart: t.chart, series };
   }
 
   const any = kpiResult ?? tables[0]?.series[0]?.result;

@@ -85,6 +85,11 @@ export class Directory {
     return place.level === 'comune' && place.code === scope.code;
   }
 
+  /** Every place of a level, in code order. */
+  all(level: Level): Place[] {
+    return [...this.places.values()].filter((p) => p.level === level).sort((a, b) => a.code.localeCompare(b.code));
+  }
+
   /** The place above `place` at `level` (a place is its own ancestor at its level); undefined below it. */
   ancestor(place: Place, level: Level): Place | undefined {
     if (level === place.level) return place;

@@ -21,6 +21,30 @@ const StatusOut = z.object({
     .nullable()
     .describe('the last refused change of cubes/, null once a valid change is accepted'),
   data: z.record(z.string(), z.object({ loadedAt: z.string(), rows: z.number(), generated: z.boolean(), note: z.string(), version: z.string() })).describe('last load of each source'),
+  cache: z
+    .object({
+      hits: z.number().describe('answers served from memory or shared with an identical request in flight'),
+      misses: z.number().describe('answers computed by the engine'),
+      entries: z.number(),
+      bytes: z.number().describe('memory held by the answers (their JSON length)'),
+      maxBytes: z.number().describe('bound: least recently used answers leave first (RESULT_CACHE_MB)'),
+      inFlight: z.number(),
+      userInFlight: z.number(),
+      warm: z
+        .object({
+          state: z.enum(['idle', 'running', 'done', 'stopped']),
+          total: z.number().describe('default views of the reports to compute (Italia, each Regione, benchmark series)'),
+          done: z.number(),
+          failed: z.number(),
+          startedAt: z.string().nullable(),
+          finishedAt: z.string().nullable(),
+          lastError: z.string().nullable(),
+        })
+        .nullable()
+        .describe('background warm-up after each load and at start (WARM_CACHE); null when off'),
+    })
+    .nullable()
+    .describe('result cache of protected answers; null when off (RESULT_CACHE_MB=0)'),
 });
 
 export const adminRoutes: FastifyPluginAsyncZod<{ registry: ModelRegistry }> = async (app, { registry }) => {
@@ -44,6 +68,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ registry: ModelRegistry }> = a
       },
       lastError: registry.lastError(),
       data: (await dataInfo(engine)).details,
+      cache: registry.cache ? { ...registry.cache.stats(), warm: registry.warmer?.progress() ?? null } : null,
     };
   });
 };

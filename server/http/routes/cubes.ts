@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import type { Cube } from '../../model/types.ts';
 import { isDemo, runQuery, type QueryContext } from '../../query/execute.ts';
+import { cachedReads } from '../../query/cache.ts';
 import { listMembers } from '../../query/members.ts';
 import { findCube, findDimension } from '../../plan/predicates.ts';
 import { QuerySpecSchema, type QuerySpec } from '../../plan/spec.ts';
@@ -14,6 +15,7 @@ import { QUERY_ANSWER } from '../../formats/documents.ts';
 import { answerHeaders } from '../../formats/headers.ts';
 import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
 import { auditQuery } from '../audit.ts';
+import { answerEtag, notModified } from '../etag.ts';
 import { CubeListOut, CubeOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
 
 export interface CubeRoutesOptions {
@@ -84,15 +86,18 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const cube = findCube(ctx.model, request.params.cube);
     const dim = findDimension(cube, request.params.dimension);
-    return listMembers(ctx, cube, dim, request.query, opts.principal(request));
+    return listMembers({ ...ctx, engine: cachedReads(ctx) }, cube, dim, request.query, opts.principal(request));
   });
 
   const queryAnswer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' = 'it', request: FastifyRequest, reply: FastifyReply) => {
     const chosen = chooseFormat(QUERY_ANSWER, format, request.headers.accept);
+    const ctx = opts.context();
+    const principal = opts.principal(request);
+    if (notModified(request, reply, await answerEtag(ctx, principal, request))) return reply;
     // A client that hangs up while its query waits in the queue takes the query with it.
     const gone = new AbortController();
     reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
-    const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request), { signal: gone.signal });
+    const result = await runQuery(ctx, cubeName, spec, principal, { signal: gone.signal });
     auditQuery(request, { cube: cubeName, spec }, result);
     return answer(reply, QUERY_ANSWER, result, chosen, answerHeaders({ ...result, name: result.cube }, chosen, lang), { lang });
   };

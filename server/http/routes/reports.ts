@@ -8,12 +8,14 @@ import { answerHeaders } from '../../formats/headers.ts';
 import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
 import { labelText } from '../../present/crosstab.ts';
 import type { QueryContext } from '../../query/execute.ts';
+import { cachedReads, stableJson } from '../../query/cache.ts';
 import { listMembers } from '../../query/members.ts';
 import type { Report } from '../../reports/load.ts';
 import { runReport } from '../../reports/run.ts';
 import { mayOpenReport } from '../../security/reports.ts';
 import { audit, countCells } from '../audit.ts';
 import { principalOf } from '../auth.ts';
+import { answerEtag, notModified } from '../etag.ts';
 import { ProblemOut, ReportListOut, ReportOut } from '../schemas.ts';
 
 /** Filters with at most this many values list them inline; larger ones point to the members endpoint. */
@@ -32,7 +34,7 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
       const filters = [];
       for (const name of r.filters) {
         const dim = cube.dimensions.get(name)!;
-        const page = await listMembers(ctx, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
+        const page = await listMembers({ ...ctx, engine: cachedReads(ctx) }, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
         filters.push({
           dimension: name,
           label: dim.label,
@@ -63,7 +65,9 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
     const report = opts.reports().get(request.params.report);
     if (!report) throw new AppError('NOT_FOUND', `Il report "${request.params.report}" non esiste. Report: ${[...opts.reports().keys()].join(', ')}.`);
     const principal = principalOf(request);
-    const result = await runReport(opts.context(), report, { territorio: request.body.territorio, filters: request.body.filtri }, principal);
+    const ctx = opts.context();
+    if (notModified(request, reply as FastifyReply, await answerEtag(ctx, principal, request, stableJson(report)))) return reply;
+    const result = await runReport(ctx, report, { territorio: request.body.territorio, filters: request.body.filtri }, principal);
     const counts = result.tables.flatMap((t) => t.series.map((x) => countCells(x.result)));
     audit(request, {
       report: report.name,

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench -- --only reports`: every report, for each profile level
+ * (Nazionale, a Regione, an ATS, a Comune, an Ente), through the HTTP API.
+ * Each round starts with an empty result cache, as right after a load: the
+ * first request of each report is computed ("first"), then the same request
+ * is repeated ("repeat", served by the cache). p50 / p95 in ms, client side
+ * (socket, JSON included).
+ */
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { createQueryContext } from '../server/context.ts';
+import type { Engine } from '../server/engine/client.ts';
+import { buildApp } from '../server/http/app.ts';
+import { loadModel } from '../server/model/load.ts';
+import { ResultCache } from '../server/query/cache.ts';
+import type { QueryContext } from '../server/query/execute.ts';
+import { loadReports } from '../server/reports/load.ts';
+import { mayOpenReport } from '../server/security/reports.ts';
+import type { Principal, Profile } from '../server/security/principal.ts';
+import { createVerifier, mintToken } from '../server/security/tokens.ts';
+
+export interface ReportBenchResult {
+  report: string;
+  profile: Profile;
+  scope: string | null;
+  first_p50_ms: number;
+  first_p95_ms: number;
+  repeat_p50_ms: number;
+  repeat_p95_ms: number;
+  /** Answers computed in the last first run (cache misses; a cross-cube ratio adds an engine query to its answer). Profiles run in order within a round, so a later profile reuses an identical secured plan of an earlier one (e.g. the Italia benchmark). */
+  answers_computed: number;
+}
+
+export const quantile = (xs: number[], q: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
+};
+
+/** The territory a report is about when it sits below the caller's own level. */
+type Places = { regione: string; ats: string; comune: string; ente: string };
+
+export async function benchReports(engine: Engine, opts: { rounds: number; repeats: number; log: (line: string) => void }): Promise<ReportBenchResult[]> {
+  const model = loadModel({ dir: resolve('cubes') });
+  const reports = loadReports(resolve('cubes/reports'), model);
+  const P = engine.table('prestazioni');
+  // Lazio, as in the issue; its busiest ATS, that ATS's busiest comune, the busiest Comune ente of the region.
+  const regione = '12';
+  const [{ ats }] = await engine.query<{ ats: string }>(`SELECT ats FROM ${P} WHERE regione = {r:String} GROUP BY ats ORDER BY count() DESC LIMIT 1`, { r: regione });
+  const [{ comune }] = await engine.query<{ comune: string }>(`SELECT comune FROM ${P} WHERE ats = {a:String} GROUP BY comune ORDER BY count() DESC LIMIT 1`, { a: ats });
+  const [{ ente }] = await engine.query<{ ente: string }>(`SELECT ente FROM ${P} WHERE sede_regione = {r:String} AND ente_tipo = 'comune' GROUP BY ente ORDER BY count() DESC LIMIT 1`, { r: regione });
+  const places: Places = { regione, ats, comune, ente };
+  const profiles: Principal[] = [
+    { id: 'bench', profile: 'nazionale' },
+    { id: 'bench', profile: 'regionale', scope: regione },
+    { id: 'bench', profile: 'ats', scope: ats },
+    { id: 'bench', profile: 'comunale', scope: comune },
+    { id: 'bench', profile: 'ente', scope: ente },
+  ];
+  opts.log(`[bench] report: Regione ${regione}, ATS ${ats}, Comune ${comune}, Ente ${ente}`);
+
+  let context!: QueryContext;
+  let cache!: ResultCache;
+  const fresh = async () => {
+    cache = new ResultCache();
+    context = await createQueryContext(engine, model, { cache });
+  };
+  await fresh();
+  const secret = randomBytes(32).toString('base64url');
+  const app = await buildApp({ context: () => context, reports: () => reports, auth: { verify: await createVerifier({ secret }) } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  const territorio = (level: string, p: Principal): string | undefined => {
+    if (level === 'tutti' || level === p.profile) return undefined;
+    return { regionale: places.regione, ats: places.ats, comunale: places.comune, ente: places.ente }[level];
+  };
+  interface Case {
+    report: string;
+    principal: Principal;
+    authorization: string;
+    body: string;
+    first: number[];
+    repeat: number[];
+    queries: number;
+  }
+  const cases: Case[] = [];
+  for (const p of profiles) {
+    const authorization = `Bearer ${await mintToken({ secret, profile: p.profile, scope: p.scope, subject: 'bench', expiresIn: '1d' })}`;
+    for (const r of reports.values()) {
+      if (!mayOpenReport(r, p, model)) continue;
+      const t = territorio(r.level, p);
+      cases.push({ report: r.name, principal: p, authorization, body: JSON.stringify(t ? { territorio: t } : {}), first: [], repeat: [], queries: 0 });
+    }
+  }
+  const call = async (c: Case): Promise<number> => {
+    const t0 = performance.now();
+    const res = await fetch(`${base}/v1/reports/${c.report}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: c.authorization }, body: c.body });
+    const text = await res.text();
+    const ms = performance.now() - t0;
+    if (!res.ok) throw new Error(`${c.report} (${c.principal.profile}): ${res.status} ${text}`);
+    return ms;
+  };
+
+  for (let round = 0; round < opts.rounds; round++) {
+    await fresh(); // as after a load: nothing cached
+    for (const c of cases) {
+      const misses = cache.stats().misses;
+      c.first.push(await call(c));
+      c.queries = cache.stats().misses - misses;
+      for (let i = 0; i < opts.repeats; i++) c.repeat.push(await call(c));
+    }
+    opts.log(`[bench] report: giro ${round + 1}/${opts.rounds} finito`);
+  }
+  await app.close();
+  return cases.map((c) => ({
+    report: c.report,
+    profile: c.principal.profile,
+    scope: c.principal.scope ?? null,
+    first_p50_ms: +quantile(c.first, 0.5).toFixed(1),
+    first_p95_ms: +quantile(c.first, 0.95).toFixed(1),
+    repeat_p50_ms: +quantile(c.repeat, 0.5).toFixed(1),
+    repeat_p95_ms: +quantile(c.repeat, 0.95).toFixed(1),
+    answers_computed: c.queries,
+  }));
+}
+
+/** One line per report, one column pair per profile: first run and repeat, p50 (p95). */
+export function printReports(results: ReportBenchResult[]): void {
+  const profiles = [...new Set(results.map((r) => r.profile))];
+  const rows = [...new Set(results.map((r) => r.report))].map((report) => {
+    const row: Record<string, string> = { report };
+    for (const p of profiles) {
+      const r = results.find((x) => x.report === report && x.profile === p);
+      row[p] = r ? `${r.first_p50_ms} (${r.first_p95_ms}) / ${r.repeat_p50_ms} (${r.repeat_p95_ms})` : '—';
+    }
+    return row;
+  });
+  console.log('\nreport: prima esecuzione dopo un caricamento / ripetuta, ms p50 (p95)\n');
+  console.table(rows);
+}

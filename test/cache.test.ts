@@ -1,0 +1,243 @@
+/**
+ * The result cache, for correctness (never for speed): an answer changes
+ * right after a load and after a hot reload; two scopes never share an entry
+ * while identical secured plans do; N concurrent
+ * identical requests reach the engine once (engine calls counted on a wrapped
+ * engine); the memory bound holds; ETag / If-None-Match gives 304 without
+ * engine work; the warm-up computes the default views, then users hit them.
+ */
+import t from 'tap';
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ModelRegistry } from '../server/admin/registry.ts';
+import { createQueryContext } from '../server/context.ts';
+import { prepareData } from '../server/data/bootstrap.ts';
+import type { Engine } from '../server/engine/client.ts';
+import { buildApp } from '../server/http/app.ts';
+import { answerKey, ResultCache } from '../server/query/cache.ts';
+import { runQuery } from '../server/query/execute.ts';
+import { planQuery } from '../server/query/planner.ts';
+import { QuerySpecSchema } from '../server/plan/spec.ts';
+import { runReport } from '../server/reports/run.ts';
+import { warmTasks } from '../server/reports/warm.ts';
+import type { Principal, Role } from '../server/security/principal.ts';
+import { secure } from '../server/security/gate.ts';
+import { createVerifier, mintToken } from '../server/security/tokens.ts';
+import { TEST_SECRET } from './helpers/app.ts';
+import { tempEngine } from './helpers/engine.ts';
+import { SAD_CUBE } from './fixtures/sad-cube.ts';
+
+const { engine: real, dir, dispose } = await tempEngine();
+await prepareData(real, { demoRows: 20_000, seed: 11, log: () => {} });
+
+/** The engine with its SELECTs on the data tables counted. */
+const calls: string[] = [];
+const engine: Engine = {
+  ...real,
+  query: (sql, params) => {
+    if (/`(prestazioni|sad_test)`/.test(sql)) calls.push(sql);
+    return real.query(sql, params);
+  },
+};
+const engineCalls = async (fn: () => Promise<unknown>) => {
+  const before = calls.length;
+  await fn();
+  return calls.length - before;
+};
+
+const cubes = mkdtempSync(join(tmpdir(), 'pas-cache-cubes-'));
+cpSync('cubes', cubes, { recursive: true });
+writeFileSync(join(cubes, 'sad_test.yaml'), SAD_CUBE);
+const registry = await ModelRegistry.open({ dir: cubes, engine });
+const app = await buildApp({
+  context: () => registry.context(),
+  reports: () => registry.reports(),
+  admin: { registry, spoolDir: join(dir, 'uploads') },
+  auth: { verify: await createVerifier({ secret: TEST_SECRET }) },
+});
+t.teardown(async () => {
+  registry.close();
+  await app.close();
+  await dispose();
+  rmSync(cubes, { recursive: true, force: true });
+});
+
+const bearer = async (profile: Role, scope?: string) => ({ authorization: `Bearer ${await mintToken({ secret: TEST_SECRET, profile, scope, subject: `t:${profile}`, expiresIn: '1h' })}` });
+const admin = await bearer('admin');
+const national = await bearer('nazionale');
+const NATIONAL: Principal = { id: 't', profile: 'nazionale' };
+const spec = (s: unknown) => QuerySpecSchema.parse(s);
+const stats = () => registry.cache!.stats();
+
+t.test('an answer changes right after a load: the data version is in the key', async (t) => {
+  t.equal((await app.inject({ method: 'POST', url: '/v1/admin/schema', headers: admin })).statusCode, 200);
+  const load = (rows: string[]) =>
+    app.inject({ method: 'POST', url: '/v1/admin/loads?table=sad_test&separator=%3B', headers: { ...admin, 'content-type': 'text/csv' }, payload: ['anno;utente_id;comune;eta;genere;ore', ...rows].join('\n') + '\n' });
+  const ask = () => app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: national, payload: { measures: ['ore'], rows: ['anno'] } });
+
+  t.equal((await load(['2024;1;058091;80;1;3', '2024;2;058091;81;2;4', '2024;3;058091;82;2;5'])).statusCode, 201);
+  const first = await ask();
+  t.same(first.json().rows.map((r: { ore: number }) => r.ore), [12]);
+  t.equal(await engineCalls(ask), 0, 'the repeat is served from the cache');
+  t.same((await ask()).json(), first.json(), 'the same answer');
+
+  const second = await load(['2024;1;058091;80;1;10', '2024;2;058091;81;2;20', '2024;3;058091;82;2;30']);
+  t.equal(second.statusCode, 201);
+  const after = await ask();
+  t.same(after.json().rows.map((r: { ore: number }) => r.ore), [60], 'the new data at once, never the cached 12');
+  t.equal(after.json().dataVersion, second.json().id);
+});
+
+t.test('an answer changes right after a hot reload: the model is in the key', async (t) => {
+  const ask = () => runQuery(registry.context(), 'prestazioni', spec({ measures: ['beneficiari'], rows: ['anno'] }), NATIONAL);
+  const before = await ask();
+  t.equal(before.columns.find((c) => c.name === 'beneficiari')!.label.it, 'Beneficiari');
+  t.equal(await engineCalls(ask), 0, 'cached');
+  const file = join(cubes, 'prestazioni.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('label: { it: Beneficiari, en: Beneficiaries }', 'label: { it: Persone beneficiarie, en: Beneficiaries }'));
+  t.match(await registry.reload(), { ok: true });
+  let after!: Awaited<ReturnType<typeof ask>>;
+  t.equal(await engineCalls(async () => (after = await ask())), 1, 'computed again on the new model');
+  t.equal(after.columns.find((c) => c.name === 'beneficiari')!.label.it, 'Persone beneficiarie');
+  t.same(after.rows, before.rows, 'same data, same figures');
+});
+
+const territory = await real.query<{ regione: string; a1: string; a2: string }>(
+  `SELECT regione, min(ats) AS a1, max(ats) AS a2 FROM ${real.table('territorio')} WHERE regione = '12' GROUP BY regione`,
+);
+const [{ a1, a2 }] = territory;
+const ats = (code: string): Principal => ({ id: `t:${code}`, profile: 'ats', scope: code });
+
+t.test('two scopes never share an entry; identical secured plans do', async (t) => {
+  const s = spec({ measures: ['beneficiari', 'importo'], rows: ['categoria'] });
+  const ctx = registry.context();
+  const keyOf = (p: Principal) => answerKey(ctx, secure(planQuery(ctx.model, 'prestazioni', s), p, ctx));
+  t.not(await keyOf(ats(a1)), await keyOf(ats(a2)), 'the scope predicate is in the key');
+
+  const uncached = await createQueryContext(real, ctx.model);
+  for (const code of [a1, a2]) {
+    let answer!: Awaited<ReturnType<typeof runQuery>>;
+    t.equal(await engineCalls(async () => (answer = await runQuery(ctx, 'prestazioni', s, ats(code)))), 1, `${code}: its own computation`);
+    t.same(answer.rows, (await runQuery(uncached, 'prestazioni', s, ats(code))).rows, `${code}: its own figures`);
+  }
+  const mine = await runQuery(ctx, 'prestazioni', s, ats(a1));
+  const theirs = await runQuery(ctx, 'prestazioni', s, ats(a2));
+  t.notSame(mine.rows, theirs.rows, 'the two ATS see different figures');
+
+  // The gate counts, in a benchmark, the comuni outside the caller's own territory: the plan names the caller's ATS, so
+  // two ATS of a region never share their Regione benchmark, while two users of the same ATS do.
+  const bench = spec({ measures: ['beneficiari', 'importo'], rows: ['anno'], benchmark: 'regione' });
+  t.equal(await engineCalls(() => runQuery(ctx, 'prestazioni', bench, ats(a1))), 1);
+  t.equal(await engineCalls(() => runQuery(ctx, 'prestazioni', bench, { ...ats(a1), id: 'another user' })), 0, 'another user of the same ATS: the same entry');
+  t.equal(await engineCalls(() => runQuery(ctx, 'prestazioni', bench, ats(a2))), 1, 'another ATS of the region: its own entry');
+  t.same((await runQuery(ctx, 'prestazioni', bench, ats(a2))).rows, (await runQuery(uncached, 'prestazioni', bench, ats(a2))).rows);
+});
+
+t.test('N concurrent identical requests reach the engine once', async (t) => {
+  const payload = { measures: ['beneficiari', 'importo'], rows: ['regione', 'genere'], totals: true };
+  const before = stats();
+  let answers: { statusCode: number; body: string }[] = [];
+  const n = await engineCalls(async () => {
+    answers = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers: national, payload })));
+  });
+  t.equal(n, 1, 'one engine query for eight requests');
+  t.ok(answers.every((a) => a.statusCode === 200 && a.body === answers[0].body), 'eight identical answers');
+  t.same([stats().misses - before.misses, stats().hits - before.hits], [1, 7]);
+
+  const atsHeaders = await bearer('ats', a1);
+  const members = () => app.inject({ method: 'GET', url: '/v1/cubes/prestazioni/dimensions/categoria/members', headers: atsHeaders });
+  const m1 = await members();
+  t.equal(m1.statusCode, 200);
+  const before2 = stats();
+  t.same((await members()).json(), m1.json(), 'member lists are cached too');
+  t.equal(stats().misses, before2.misses);
+});
+
+t.test('the memory bound holds', async (t) => {
+  const cache = new ResultCache({ maxBytes: 2_000 });
+  const value = (i: number) => ({ i, pad: 'x'.repeat(180) });
+  for (let i = 0; i < 50; i++) await cache.get(`k${i}`, async () => value(i));
+  const s = cache.stats();
+  t.ok(s.bytes <= 2_000, `held ${s.bytes} bytes`);
+  t.ok(s.entries >= 9 && s.entries < 50, `${s.entries} entries kept`);
+  t.notOk(cache.has('k0'), 'the least recently used left first');
+  t.ok(cache.has('k49'));
+  t.same(await cache.get('big', async () => ({ pad: 'y'.repeat(5_000) })), { pad: 'y'.repeat(5_000) }, 'an answer bigger than the bound is served');
+  t.notOk(cache.has('big'), '… and not kept');
+  t.ok(cache.stats().bytes <= 2_000);
+  await t.rejects(cache.get('fails', async () => Promise.reject(new Error('no'))));
+  t.equal(await cache.get('fails', async () => 1), 1, 'a failure is not kept');
+});
+
+t.test('ETag by data version and request: 304 on If-None-Match, without engine work', async (t) => {
+  const q = encodeURIComponent(JSON.stringify({ measures: ['ore'], rows: ['comune'] }));
+  const get = (headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: `/v1/cubes/sad_test/query?format=csv&q=${q}`, headers: { ...national, ...headers } });
+  const first = await get();
+  t.equal(first.statusCode, 200);
+  const etag = String(first.headers.etag);
+  t.match(etag, /^W\/"/);
+  let again!: Awaited<ReturnType<typeof get>>;
+  t.equal(await engineCalls(async () => (again = await get({ 'if-none-match': etag }))), 0);
+  t.equal(again.statusCode, 304);
+  t.equal(again.body, '');
+  t.equal((await get({ 'if-none-match': 'W/"altro"' })).statusCode, 200, 'another tag: the answer');
+  const other = await app.inject({ method: 'GET', url: `/v1/cubes/sad_test/query?format=csv&q=${q}`, headers: { ...(await bearer('ats', a1)), 'if-none-match': etag } });
+  t.equal(other.statusCode, 200, 'another scope never gets 304 on my tag');
+  t.not(other.headers.etag, etag);
+
+  const report = (headers: Record<string, string> = {}) => app.inject({ method: 'POST', url: '/v1/reports/quadro_nazionale', headers: { ...national, ...headers }, payload: {} });
+  const r1 = await report();
+  t.equal(r1.statusCode, 200);
+  t.equal((await report({ 'if-none-match': String(r1.headers.etag) })).statusCode, 304, 'reports too');
+
+  // A load changes the data version: the old tag no longer matches.
+  const load = await app.inject({ method: 'POST', url: '/v1/admin/loads?table=sad_test&separator=%3B', headers: { ...admin, 'content-type': 'text/csv' }, payload: 'anno;utente_id;comune;eta;genere;ore\n2024;1;058091;80;1;1\n2024;2;058091;81;2;1\n2024;3;058091;82;2;1\n' });
+  t.equal(load.statusCode, 201);
+  const fresh = await get({ 'if-none-match': etag });
+  t.equal(fresh.statusCode, 200);
+  t.not(fresh.headers.etag, etag);
+  t.not(fresh.body, first.body, 'the new figures');
+});
+
+t.test('status shows hits, misses and size', async (t) => {
+  const res = await app.inject({ method: 'GET', url: '/v1/admin/status', headers: admin });
+  t.equal(res.statusCode, 200);
+  const cache = res.json().cache;
+  t.same(cache, { ...stats(), warm: null });
+  t.ok(cache.hits > 0 && cache.misses > 0 && cache.entries > 0 && cache.bytes > 0);
+});
+
+t.test('warm-up: default views of Italia and each Regione, then users hit them', async (t) => {
+  // A model with two reports keeps the test short: Quadro regionale and Confronti locali.
+  const small = mkdtempSync(join(tmpdir(), 'pas-cache-warm-'));
+  t.teardown(() => rmSync(small, { recursive: true, force: true }));
+  cpSync('cubes', small, { recursive: true });
+  for (const f of ['confronti_temporali', 'confronto_enti', 'confronto_prestazioni', 'isee', 'isee_prestazioni', 'prospetto_categoria', 'prospetto_codice', 'quadro_ats', 'quadro_comunale', 'quadro_ente', 'quadro_nazionale', 'sina', 'sina_valutazione', 'sinba', 'sinba_famiglia', 'sinba_valutazione', 'sinba_vita_quotidiana'])
+    unlinkSync(join(small, 'reports', `${f}.yaml`));
+  const warm = await ModelRegistry.open({ dir: small, engine, warm: true });
+  t.teardown(() => warm.close());
+  const regions = warm.context().directory.all('regione');
+  const tasks = warmTasks(warm.snapshot());
+  // confronti_locali (level tutti) for Italia, both for each Regione, confronti_locali for one ATS of each Regione.
+  t.equal(tasks.length, 1 + regions.length * 3);
+  await warm.warmer!.settled();
+  t.match(warm.warmer!.progress(), { state: 'done', total: tasks.length, done: tasks.length, failed: 0 });
+
+  const before = warm.cache!.stats();
+  const report = warm.reports().get('confronti_locali')!;
+  const n = await engineCalls(async () => {
+    await runReport(warm.context(), warm.reports().get('quadro_regionale')!, { filters: {} }, { id: 'u', profile: 'regionale', scope: '12' });
+    await runReport(warm.context(), report, { filters: {} }, { id: 'u', profile: 'nazionale' });
+  });
+  t.equal(n, 0, 'a Regione and Italia: all from the warm cache');
+  t.equal(warm.cache!.stats().misses, before.misses);
+  // The ATS warmed for region 12 (its first by code): another user of it finds its Confronti Locali, benchmarks included, ready.
+  t.equal(tasks.filter((x) => x.principal.profile === 'ats' && x.principal.scope === a1).length, 1);
+  t.equal(await engineCalls(() => runReport(warm.context(), report, { filters: {} }, { ...ats(a1), id: 'another user' })), 0);
+
+  // The same data and model again: nothing to do; a load would start a new run.
+  warm.warmer!.schedule(warm.snapshot());
+  await warm.warmer!.settled();
+  t.equal(warm.warmer!.progress().done, tasks.length);
+});
