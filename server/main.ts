@@ -46,7 +46,7 @@ const recovered = await recoverLoads(engine);
 if (recovered.interrupted.length || recovered.completed.length || recovered.droppedTables.length)
   log(`[carico] caricamenti interrotti dall'arresto precedente: ${recovered.interrupted.join(', ') || 'nessuno'}; completati: ${recovered.completed.join(', ') || 'nessuno'}; tabelle di appoggio eliminate: ${recovered.droppedTables.length}`);
 
-const registry = await ModelRegistry.open({ dir: cubesDir, engine, nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure, log });
+const registry = await ModelRegistry.open({ dir: cubesDir, engine, nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure, cellKeySecret: auth.cellKeySecret, log });
 try {
   registry.watch();
 } catch (err) {

@@ -34,6 +34,8 @@ export interface RegistryOptions {
   dir: string;
   engine: Engine;
   nationalExemptFromDisclosure?: boolean;
+  /** Secret of the cell key method's record keys (see server/security/auth-config.ts). */
+  cellKeySecret?: string;
   log?: (line: string) => void;
   /** Quiet time after the last file event before reloading (default 150 ms). */
   debounceMs?: number;
@@ -59,7 +61,7 @@ export class ModelRegistry {
   /** Loads the model at start; an invalid model throws ModelError (the server does not start on it). */
   static async open(opts: RegistryOptions): Promise<ModelRegistry> {
     const { model, reports } = readModel(opts.dir);
-    const context = await createQueryContext(opts.engine, model, { nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure });
+    const context = await createQueryContext(opts.engine, model, { nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure, cellKeySecret: opts.cellKeySecret });
     return new ModelRegistry(opts, { model, reports, context, version: 1, loadedAt: new Date().toISOString() });
   }
 
@@ -94,7 +96,7 @@ export class ModelRegistry {
   refreshData(): Promise<void> {
     const run = this.pending.then(async () => {
       const s = this.current;
-      this.current = { ...s, context: await createQueryContext(this.opts.engine, s.model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure }) };
+      this.current = { ...s, context: await createQueryContext(this.opts.engine, s.model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure, cellKeySecret: this.opts.cellKeySecret }) };
     });
     this.pending = run.catch(() => undefined);
     return run;
@@ -126,7 +128,7 @@ export class ModelRegistry {
       this.opts.log?.(`[cubi] modifica rifiutata, resta in uso il modello ${this.current.version}:\n  ${issues.join('\n  ')}`);
       return { ok: false, issues };
     }
-    const context = await createQueryContext(this.opts.engine, next.model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure });
+    const context = await createQueryContext(this.opts.engine, next.model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure, cellKeySecret: this.opts.cellKeySecret });
     this.current = { ...next, context, version: this.current.version + 1, loadedAt: new Date().toISOString() };
     this.refused = null;
     this.opts.log?.(`[cubi] modello ${this.current.version} in uso: ${[...next.model.cubes.keys()].join(', ')}; ${next.reports.size} report`);

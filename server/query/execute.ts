@@ -5,14 +5,14 @@
  */
 import type { Engine } from '../engine/client.ts';
 import { AppError } from '../errors.ts';
-import type { Cube, Model } from '../model/types.ts';
+import type { Cube, Disclosure, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
-import { PERSONS, protect, withPersonCount } from '../security/disclosure.ts';
+import { cellKeySecret, isPerturbed, perturb, perturbationInfo, withCellKeys } from '../security/disclosure.ts';
 import { secureQuery } from '../security/scope.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
-import type { AggregatePlan } from './plan.ts';
+import type { AggregatePlan, PlanDimension } from './plan.ts';
 import { findDimension, planQuery, type QueryPlan } from './planner.ts';
 import type { Label, QueryResult, ResultColumn, ResultRow } from './result.ts';
 import type { QuerySpec } from './spec.ts';
@@ -35,8 +35,10 @@ export interface QueryContext {
   model: Model;
   directory: Directory;
   labels: LabelCache;
-  /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
+  /** Deployment setting, off by default: the Nazionale profile sees exact figures. */
   nationalExemptFromDisclosure?: boolean;
+  /** The installation's secret the record keys of the cell key method derive from. */
+  cellKeySecret: string;
   dataStatus(): Promise<DataStatus>;
 }
 
@@ -45,11 +47,15 @@ type RawRow = Record<string, unknown>;
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
   const secured = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
   const rule = secured.cube.disclosure && !(ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale') ? secured.cube.disclosure : undefined;
-  // Protection needs whole groups (a cell beside its total): page after it when there are totals.
-  const latePaging = secured.lateOrder !== null || (rule !== undefined && secured.main.groupingSets !== null);
+  // A protected answer is ordered by its published figures and paged after perturbation (a page never shows where cells were left out).
+  const latePaging = secured.lateOrder !== null || rule !== undefined;
+  const lateOrder = secured.lateOrder?.order ?? (rule ? secured.main.order : null);
+  const isDimension = (name: string) => secured.main.dimensions.some((d) => d.name === name);
   const plan: QueryPlan = {
     ...secured,
-    main: rule ? { ...withPersonCount(secured.main, secured.cube), ...(latePaging ? { limit: undefined, offset: undefined } : {}) } : secured.main,
+    main: rule
+      ? { ...withCellKeys(secured.main, rule, cellKeySecret(ctx.cellKeySecret)), order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined }
+      : secured.main,
   };
   const [mainRows, ...denominators] = await Promise.all([
     execute(ctx.engine, plan.main),
@@ -59,6 +65,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   const dims = plan.main.dimensions;
   const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
   let rows: ResultRow[] = (truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map((raw) => toResultRow(plan, raw));
+  if (rule) rows = perturb(rows, plan.main, rule);
 
   plan.crossRatios.forEach((ratio, i) => {
     const index = new Map<string, number>();
@@ -70,20 +77,16 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     }
   });
 
-  const suppression = rule
-    ? protect(rows, dims.map((d) => d.name), [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)], rule)
-    : undefined;
-
   let truncated = truncatedInEngine;
   if (latePaging) {
-    if (plan.lateOrder) rows = stableSort(rows, plan.lateOrder.order);
+    if (lateOrder?.length) rows = stableSort(rows, lateOrder, plan.main.dimensions);
     truncated = rows.length > spec.offset + spec.limit;
     rows = rows.slice(spec.offset, spec.offset + spec.limit);
   }
 
   // Base measures needed only to compute a ratio are not part of the answer.
   const outputs = new Set(plan.outputs);
-  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name) && m.name !== PERSONS) delete row[m.name];
+  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name)) delete row[m.name];
 
   const cube = plan.cube;
   const labels: Record<string, Record<string, Label>> = {};
@@ -102,7 +105,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   return {
     cube: cube.name,
     cubeLabel: cube.label,
-    columns: resultColumns(cube, plan),
+    columns: resultColumns(cube, plan, rule),
     rows,
     labels,
     filters: describeFilters(cube, spec, labels),
@@ -110,7 +113,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     dataVersion: status.versions[cube.source] ?? '',
     demo: isDemo(status, cube.source),
     truncated,
-    ...(suppression ? { suppression } : {}),
+    ...(rule ? { perturbation: perturbationInfo(rule) } : {}),
   };
 }
 
@@ -146,7 +149,7 @@ function toResultRow(plan: QueryPlan, raw: RawRow, withMeasures = true): ResultR
     row[d.name] = v === null || v === undefined ? null : dim?.type === 'integer' ? Number(v) : String(v);
   });
   if (withMeasures) {
-    for (const m of plan.main.measures) row[m.name] = numberOrNull(raw[MEASURE_ALIAS(m.name)], m.aggregate === 'sum');
+    for (const m of plan.main.measures) row[m.name] = m.aggregate === 'cellKey' ? String(raw[MEASURE_ALIAS(m.name)]) : numberOrNull(raw[MEASURE_ALIAS(m.name)], m.aggregate === 'sum');
     for (const r of plan.main.ratios) row[r.name] = numberOrNull(raw[MEASURE_ALIAS(r.name)], false);
   }
   if (rollup.length) row.rollup = rollup;
@@ -166,7 +169,14 @@ function sharedKey(dims: readonly string[], row: ResultRow): string {
   return JSON.stringify(dims.map((d) => (rolled.has(d) ? ['*'] : row[d])));
 }
 
-function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 'asc' | 'desc' }[]): ResultRow[] {
+function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 'asc' | 'desc' }[], dimensions: readonly PlanDimension[]): ResultRow[] {
+  // Dimensions with declared members sort in member order, as in SQL.
+  const rank = new Map(dimensions.flatMap((d) => (d.sortExpr.kind === 'member_order' ? [[d.name, d.sortExpr.keys] as const] : [])));
+  const sortKey = (row: ResultRow, by: string) => {
+    const v = row[by] as number | string | null;
+    const keys = rank.get(by);
+    return keys && v !== null ? keys.indexOf(v) : v;
+  };
   return rows
     .map((row, i) => ({ row, i }))
     .sort((a, b) => {
@@ -175,8 +185,8 @@ function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 
       const rb = b.row.rollup ? 1 : 0;
       if (ra !== rb) return ra - rb;
       for (const o of order) {
-        const x = a.row[o.by] as number | string | null;
-        const y = b.row[o.by] as number | string | null;
+        const x = sortKey(a.row, o.by);
+        const y = sortKey(b.row, o.by);
         if (x === y) continue;
         if (x === null) return 1;
         if (y === null) return -1;
@@ -188,14 +198,16 @@ function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 
     .map((x) => x.row);
 }
 
-function resultColumns(cube: Cube, plan: QueryPlan): ResultColumn[] {
+function resultColumns(cube: Cube, plan: QueryPlan, rule: Disclosure | undefined): ResultColumn[] {
   const cols: ResultColumn[] = plan.main.dimensions.map((d) => {
     const dim = cube.dimensions.get(d.name)!;
     return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type };
   });
   for (const name of plan.outputs) {
     const m = cube.measures.get(name)!;
-    cols.push({ name, kind: 'measure', label: m.label, format: m.format, definition: m.definition, additive: m.additive });
+    const parts = m.kind === 'ratio' ? [cube.measures.get(m.numerator)!, ...(m.denominator.cube ? [] : [cube.measures.get(m.denominator.measure)!])] : [m];
+    const perturbed = rule !== undefined && parts.some((p) => isPerturbed(rule, { name: p.name, kind: p.kind }));
+    cols.push({ name, kind: 'measure', label: m.label, format: m.format, definition: m.definition, additive: m.additive, ...(rule ? { perturbed } : {}) });
   }
   return cols;
 }

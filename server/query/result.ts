@@ -23,6 +23,11 @@ export interface ResultColumn {
   type?: 'integer' | 'string';
   /** Measures: false when rows must never be added up (distinct counts, ratios). */
   additive?: boolean;
+  /**
+   * Measures of a protected answer: true when the figure is perturbed by the cell key method (counts
+   * and amounts get a small noise; each cell, subtotal and total on its own, so they need not add up).
+   */
+  perturbed?: boolean;
 }
 
 /** A dimension cell holds a member key (null in rows that roll it up); a measure cell a number (null when undefined, e.g. a ratio over 0). */
@@ -34,6 +39,18 @@ export interface ResultRow {
   rollup?: string[];
   /** Present when disclosure control hid the measures of this row (they are null). */
   suppressed?: 'primary' | 'secondary';
+}
+
+/** What an answer says about its protection by the cell key method (docs/riservatezza.md). */
+export interface PerturbationInfo {
+  method: 'cell_key';
+  /** No count below it is published, except 0. */
+  threshold: number;
+  /** p-table: maximum noise D and variance V of a count. */
+  maxNoise: number;
+  variance: number;
+  /** Amounts move by 0.5 to 1 times this share of the largest contribution of one person in the cell. */
+  amountNoise: number;
 }
 
 export interface QueryResult {
@@ -53,6 +70,8 @@ export interface QueryResult {
   demo: boolean;
   /** True when `limit` cut the result. */
   truncated: boolean;
-  /** Disclosure control applied to this answer, when the cube has a rule. */
+  /** Cell suppression statistics (not produced by the cell key method; kept for formats that read it). */
   suppression?: { threshold: number; primary: number; secondary: number };
+  /** Disclosure control applied to this answer (cell key method), when the cube has a rule and the caller is not exempt. */
+  perturbation?: PerturbationInfo;
 }

@@ -13,6 +13,7 @@ const AuthEnv = z.object({
   JWT_AUDIENCE: z.string().optional(),
   API_KEYS_FILE: z.string().optional(),
   DISCLOSURE_NATIONAL_EXEMPT: z.enum(['true', 'false']).default('false'),
+  CELL_KEY_SECRET: z.string().min(32, 'CELL_KEY_SECRET must be at least 32 characters').optional(),
 });
 
 export interface AuthSettings {
@@ -21,6 +22,8 @@ export interface AuthSettings {
   demoSecret: boolean;
   apiKeysFile: string;
   nationalExemptFromDisclosure: boolean;
+  /** Secret of the cell key method's record keys: CELL_KEY_SECRET, else generated once into the data directory (a reload keeps the keys). */
+  cellKeySecret: string;
 }
 
 export function loadAuthSettings(env: NodeJS.ProcessEnv, dataDir: string): AuthSettings {
@@ -34,6 +37,7 @@ export function loadAuthSettings(env: NodeJS.ProcessEnv, dataDir: string): AuthS
     demoSecret: !e.JWT_SECRET && !external,
     apiKeysFile: e.API_KEYS_FILE ?? join(dataDir, 'api-keys.json'),
     nationalExemptFromDisclosure: e.DISCLOSURE_NATIONAL_EXEMPT === 'true',
+    cellKeySecret: e.CELL_KEY_SECRET ?? demoSecret(join(dataDir, 'cell-key-secret')),
   };
 }
 
