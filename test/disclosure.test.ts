@@ -42,8 +42,10 @@ t.test('withCellKeys adds one key per perturbed measure, over its own units and 
   t.same(by.get('__chiave___persone')!.key, { secret, units: [col('beneficiario_id')], distinct: true });
   t.same(by.get('__chiave_beneficiari_pic')!.where, where, 'a sub-count keys its own subset of persons');
   t.same(by.get('__chiave_prestazioni')!.key, { secret, units: [col('beneficiario_id'), col('anno')], distinct: false }, 'records: person + record columns, every record');
+  t.same(by.get('__chiave_importo')!.key, { secret, units: [col('beneficiario_id'), col('anno')], distinct: false }, 'an amount is keyed by its records');
   t.same(by.get('__massimo_importo_pic'), { name: '__massimo_importo_pic', aggregate: 'topContribution', arg: col('importo'), by: col('beneficiario_id'), where });
   t.ok(by.has('__persone_importo_pic'), 'an amount over a subset knows how many persons it has');
+  t.same(by.get('__chiave___persone_importo_pic')!.key, by.get('__chiave_beneficiari_pic')!.key, 'and their key, the same as the sub-count of those persons');
   t.notOk(by.has('__chiave_comuni'), 'a count declared exact gets no key');
   t.equal(withCellKeys(withKeys, rule, secret), withKeys, 'idempotent');
 });
@@ -72,6 +74,7 @@ function row(n: number, k: number, extra: Partial<ResultRow> = {}): ResultRow {
     __chiave_importo_pic: keyOf(0.1, 0.2),
     __massimo_importo_pic: 50,
     __persone_importo_pic: 1,
+    __chiave___persone_importo_pic: keyOf(0.1),
     __chiave_beneficiari_pic: keyOf(0.1),
     ...extra,
   };

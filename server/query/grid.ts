@@ -5,7 +5,7 @@
  * marked, and a footnote. Pure data: writers only paint it.
  */
 import { labelText, toCrosstab, type Lang } from './crosstab.ts';
-import type { Format, QueryResult } from './result.ts';
+import type { Format, PerturbationInfo, QueryResult } from './result.ts';
 
 export const SUPPRESSED_MARK = 'n.d.';
 
@@ -36,6 +36,13 @@ export interface Grid {
   width: number;
 }
 
+/** The note every protected answer carries: figures are perturbed, cells and totals each on their own. */
+export function perturbationNote(p: PerturbationInfo, lang: Lang = 'it'): string {
+  return lang === 'en'
+    ? `Confidentiality: counts and amounts carry a small random deviation (cell key method: counts move by at most ${p.maxNoise}, never published as 1 or 2); each cell, subtotal and total is protected on its own, so totals may differ from the sum of their cells by a few units.`
+    : `Riservatezza: conteggi e importi hanno un piccolo scarto casuale (metodo della chiave di cella: i conteggi si spostano al più di ${p.maxNoise} e non valgono mai 1 o 2); ogni cella, subtotale e totale è protetto da sé, quindi un totale può differire di qualche unità dalla somma delle sue celle.`;
+}
+
 export function captionLines(result: QueryResult, lang: Lang = 'it'): string[] {
   const date = result.dataDate ? new Date(result.dataDate).toLocaleString('it-IT', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Rome' }) : 'n.d.';
   return [
@@ -43,6 +50,7 @@ export function captionLines(result: QueryResult, lang: Lang = 'it'): string[] {
     `${lang === 'en' ? 'Data as of' : 'Dati aggiornati al'} ${date}${result.dataVersion ? ` (${lang === 'en' ? 'version' : 'versione'} ${result.dataVersion})` : ''}`,
     ...(result.demo ? [lang === 'en' ? 'Generated demo data, not real' : 'Dati dimostrativi generati, non reali'] : []),
     ...(result.truncated ? [lang === 'en' ? 'Result truncated: raise the limit or add filters' : 'Risultato troncato: aumentare il limite o aggiungere filtri'] : []),
+    ...(result.perturbation ? [perturbationNote(result.perturbation, lang)] : []),
   ];
 }
 

@@ -6,7 +6,7 @@
 import { AppError } from '../errors.ts';
 import { labelText } from '../query/crosstab.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
-import type { Label, QueryResult } from '../query/result.ts';
+import type { Label, PerturbationInfo, QueryResult } from '../query/result.ts';
 import type { Filter, QuerySpec } from '../query/spec.ts';
 import type { Level, Place } from '../security/directory.ts';
 import { mayOpenLevel } from '../security/levels.ts';
@@ -49,6 +49,8 @@ export interface ReportResult {
   demo: boolean;
   kpis: Kpi[];
   tables: ReportTableResult[];
+  /** Present when the figures are perturbed by the cell key method. */
+  perturbation?: PerturbationInfo;
 }
 
 /** The access matrix for reports: its level and below; for 'tutti' the listed profiles (default all). */
@@ -160,5 +162,6 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     demo: any?.demo ?? false,
     kpis,
     tables,
+    ...(any?.perturbation ? { perturbation: any.perturbation } : {}),
   };
 }

@@ -1,7 +1,7 @@
 /** A report as a workbook: its indicators, one sheet per table (one block per comparison), the filters, the data date, the definitions. */
 import ExcelJS from 'exceljs';
 import { labelText } from '../query/crosstab.ts';
-import { NUMBER_FORMATS, toGrid } from '../query/grid.ts';
+import { NUMBER_FORMATS, perturbationNote, toGrid } from '../query/grid.ts';
 import type { ReportResult } from './run.ts';
 
 export async function reportXlsx(r: ReportResult): Promise<Buffer> {
@@ -13,6 +13,7 @@ export async function reportXlsx(r: ReportResult): Promise<Buffer> {
     for (const f of r.filters) ws.addRow([`Filtro: ${f}`]).font = { italic: true };
     ws.addRow([`Dati aggiornati al ${r.dataDate ? new Date(r.dataDate).toLocaleDateString('it-IT') : 'n.d.'}${r.dataVersion ? ` (versione ${r.dataVersion})` : ''}`]).font = { italic: true };
     if (r.demo) ws.addRow(['Dati dimostrativi generati, non reali']).font = { italic: true };
+    if (r.perturbation) ws.addRow([perturbationNote(r.perturbation)]).font = { italic: true };
     ws.addRow([]);
   };
   const kpis = wb.addWorksheet('Indicatori');

@@ -47,21 +47,22 @@ export function isPerturbed(rule: Disclosure, measure: { name: string; kind: str
 /**
  * Adds to the plan the hidden measures perturbation needs, computed by the engine with the figures:
  * the persons of each cell and their key; per perturbed count the key of its own units (distinct
- * values for a distinct count, records for a count); per amount the key, the person count of its
- * own subset and the largest contribution of one person.
+ * values for a distinct count, records for a count); per amount the key of its records, the person
+ * count of its own subset and the largest contribution of one person.
  */
 export function withCellKeys(plan: AggregatePlan, rule: Disclosure, secret: readonly [string, string]): AggregatePlan {
   if (plan.measures.some((m) => m.name === PERSONS)) return plan;
   const person: ExprNode = { kind: 'column', column: rule.person };
   const key = (name: string, units: ExprNode[], distinct: boolean, where: PlanMeasure['where']): PlanMeasure => ({ name: KEY(name), aggregate: 'cellKey', key: { secret, units, distinct }, where });
   const hidden: PlanMeasure[] = [{ name: PERSONS, aggregate: 'uniqExact', arg: person }, key(PERSONS, [person], true, undefined)];
+  const record = [person, ...rule.records.map((column): ExprNode => ({ kind: 'column', column }))];
   for (const m of plan.measures) {
     if (m.aggregate === 'uniqExact' && !rule.exact.includes(m.name)) hidden.push(key(m.name, [m.arg!], true, m.where));
-    else if (m.aggregate === 'count' && !rule.exact.includes(m.name))
-      hidden.push(key(m.name, [person, ...rule.records.map((column): ExprNode => ({ kind: 'column', column }))], false, m.where));
+    else if (m.aggregate === 'count' && !rule.exact.includes(m.name)) hidden.push(key(m.name, record, false, m.where));
     else if (m.aggregate === 'sum') {
-      hidden.push(key(m.name, [person], true, m.where), { name: TOP(m.name), aggregate: 'topContribution', arg: m.arg, by: person, where: m.where });
-      if (m.where) hidden.push({ name: SUBSET(m.name), aggregate: 'uniqExact', arg: person, where: m.where });
+      // An amount changes with its records even where its persons stay the same: it is keyed by its records.
+      hidden.push(key(m.name, record, false, m.where), { name: TOP(m.name), aggregate: 'topContribution', arg: m.arg, by: person, where: m.where });
+      if (m.where) hidden.push({ name: SUBSET(m.name), aggregate: 'uniqExact', arg: person, where: m.where }, key(SUBSET(m.name), [person], true, m.where));
     }
   }
   return { ...plan, measures: [...plan.measures, ...hidden] };
@@ -116,7 +117,7 @@ export function perturb(rows: readonly ResultRow[], plan: AggregatePlan, rule: D
 
 function publishAmount(row: ResultRow, m: PlanMeasure, rule: Disclosure, count: (row: ResultRow, n: string, measure: string) => number): number {
   // An amount over a subset of the cell (a measure with `where`) is 0 when its persons are published as 0, as for no persons.
-  if (m.where && count(row, SUBSET(m.name), m.name) === 0) return 0;
+  if (m.where && count(row, SUBSET(m.name), SUBSET(m.name)) === 0) return 0;
   const top = Number(row[TOP(m.name)] ?? 0);
   const noise = rule.amountNoise * amountFactor(splitKey(String(row[KEY(m.name)])).amount) * top;
   return Math.round(((row[m.name] as number) + noise) * 100) / 100;

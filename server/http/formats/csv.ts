@@ -70,6 +70,10 @@ export function csvMetadataHeaders(result: QueryResult, opts: Pick<CsvOptions, '
   if (result.dataDate) headers['X-Data-Date'] = result.dataDate;
   if (result.dataVersion) headers['X-Data-Version'] = result.dataVersion;
   if (result.filters.length) headers['X-Filters'] = result.filters.map(encodeURIComponent).join(', ');
+  if (result.perturbation) {
+    const p = result.perturbation;
+    headers['X-Perturbation'] = `method=cell-key; threshold=${p.threshold}; max-noise=${p.maxNoise}; variance=${p.variance}; amount-noise=${p.amountNoise}`;
+  }
   if (result.suppression) {
     const s = result.suppression;
     headers['X-Suppression'] = `threshold=${s.threshold}; primary=${s.primary}; secondary=${s.secondary}`;
