@@ -66,6 +66,7 @@ export const QueryResultOut = z
         definition: z.string().optional(),
         type: z.enum(['integer', 'string']).optional(),
         additive: z.boolean().optional().describe('measures: false when rows must never be added up'),
+        perturbed: z.boolean().optional().describe('measures of a protected answer: true when the figure carries the noise of the cell key method (cells, subtotals and totals each on their own)'),
       }),
     ),
     rows: z
@@ -77,5 +78,9 @@ export const QueryResultOut = z
     dataVersion: z.string().describe('id of the last load of the source (also in the X-Data-Version header): a change means the data changed'),
     demo: z.boolean(),
     truncated: z.boolean().describe('true when `limit` cut the result'),
+    perturbation: z
+      .object({ method: z.literal('cell_key'), threshold: z.number(), maxNoise: z.number(), variance: z.number(), amountNoise: z.number() })
+      .optional()
+      .describe('present when figures are protected by the cell key method (docs/riservatezza.md): no count below threshold except 0, counts move by at most maxNoise'),
   })
   .describe('long format; CSV and XLSX lay the column dimensions out across');

@@ -118,8 +118,8 @@ export const DisclosureSchema = z.strictObject({
     .number()
     .gt(0)
     .max(1)
-    .default(0.5)
-    .describe('amounts move by 0.5 to 1 times this share of the largest contribution of one person in the cell'),
+    .default(0.3)
+    .describe('amounts move by 0.5 to 1 times this share of the largest contribution of one person in the cell (0.3: nobody\'s amount can be estimated within 15%)'),
   records: z
     .array(columnName)
     .default([])

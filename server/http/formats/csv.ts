@@ -20,7 +20,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { SUPPRESSED_MARK } from '../../query/grid.ts';
-import type { Cell, QueryResult } from '../../query/result.ts';
+import type { Cell, PerturbationInfo, QueryResult } from '../../query/result.ts';
 import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../../query/crosstab.ts';
 
 export interface CsvOptions {
@@ -70,15 +70,17 @@ export function csvMetadataHeaders(result: QueryResult, opts: Pick<CsvOptions, '
   if (result.dataDate) headers['X-Data-Date'] = result.dataDate;
   if (result.dataVersion) headers['X-Data-Version'] = result.dataVersion;
   if (result.filters.length) headers['X-Filters'] = result.filters.map(encodeURIComponent).join(', ');
-  if (result.perturbation) {
-    const p = result.perturbation;
-    headers['X-Perturbation'] = `method=cell-key; threshold=${p.threshold}; max-noise=${p.maxNoise}; variance=${p.variance}; amount-noise=${p.amountNoise}`;
-  }
+  if (result.perturbation) headers['X-Perturbation'] = perturbationHeader(result.perturbation);
   if (result.suppression) {
     const s = result.suppression;
     headers['X-Suppression'] = `threshold=${s.threshold}; primary=${s.primary}; secondary=${s.secondary}`;
   }
   return headers;
+}
+
+/** The `X-Perturbation` header of a protected answer: its figures carry the cell key method's noise. */
+export function perturbationHeader(p: PerturbationInfo): string {
+  return `method=cell-key; threshold=${p.threshold}; max-noise=${p.maxNoise}; variance=${p.variance}; amount-noise=${p.amountNoise}`;
 }
 
 function headerOf(x: Crosstab): string[] {

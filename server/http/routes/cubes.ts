@@ -10,7 +10,7 @@ import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
 import { mayOpenLevel } from '../../security/levels.ts';
 import type { Principal } from '../../security/principal.ts';
 import { checkCubeAccess } from '../../security/scope.ts';
-import { toCsv } from '../formats/csv.ts';
+import { perturbationHeader, toCsv } from '../formats/csv.ts';
 import { toXlsx } from '../formats/xlsx.ts';
 import { auditQuery } from '../audit.ts';
 import { chooseFormat, FORMATS, MEDIA_TYPES } from '../negotiate.ts';
@@ -90,6 +90,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request));
     auditQuery(request, { cube: cubeName, spec }, result);
     reply.header('X-Data-Date', result.dataDate).header('X-Data-Version', result.dataVersion);
+    if (result.perturbation) reply.header('X-Perturbation', perturbationHeader(result.perturbation));
     if (chosen === 'csv') {
       return reply.type(MEDIA_TYPES.csv).header('Content-Disposition', `attachment; filename="${result.cube}.csv"`).send(toCsv(result, { lang }));
     }
