@@ -138,7 +138,7 @@ t.test('(3) interval attack on a published table with margins pins no cell of 1 
       const v = r ? num(r[measure]) : 0;
       if (r && v === null) {
         lo.set(k, 1);
-        hi.set(k, measure === 'beneficiari' ? 2 : 1e9); // suppressed: fewer than 3 persons
+        hi.set(k, measure === 'beneficiari' && r.suppressed === 'primary' ? 2 : 1e9); // primary suppression: fewer than 3 persons
       } else if (!r && D > 0 && measure === 'prestazioni') {
         lo.set(k, 0);
         hi.set(k, 1e9); // left out: at most D persons, but any number of their records
