@@ -124,3 +124,13 @@ t.test('splitKey reads the high and low 32 bits', async (t) => {
   t.same(splitKey(keyOf(0.25, 0.5)), { count: 0.25, amount: 0.5 });
   t.same(splitKey((2n ** 64n - 1n).toString()), { count: (2 ** 32 - 1) / 2 ** 32, amount: (2 ** 32 - 1) / 2 ** 32 });
 });
+
+t.test('the compiler binds the secret as parameters: never in the SQL text', async (t) => {
+  const { compileAggregate } = await import('../server/query/compile.ts');
+  const { sql, params } = compileAggregate(withCellKeys(plan, rule, secret), (n) => `pas.${n}`);
+  t.notOk(sql.includes(secret[0]) || sql.includes(secret[1]), 'no secret in the SQL');
+  t.match(sql, /toString\(sumWithOverflowDistinct\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), `beneficiario_id`\)\)\) AS `m___chiave___persone`/);
+  t.match(sql, /toString\(sumWithOverflowIf\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), `beneficiario_id`, `anno`\), `presa_in_carico` IN \{p\d+:Array\(Int64\)\}\)\) AS `m___chiave_importo_pic`/);
+  t.match(sql, /arrayMax\(\(sumMap\(\[`beneficiario_id`\], \[toFloat64\(`importo`\)\]\)\)\.2\) AS `m___massimo_importo`/);
+  t.ok(Object.values(params).includes(secret[0]) && Object.values(params).includes(secret[1]), 'the secret travels as parameters');
+});
