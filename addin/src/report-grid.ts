@@ -1,6 +1,6 @@
 /** A report laid out for a new sheet: indicators, then each table (one block per comparison), and where each chart goes. */
 import { labelText, type Lang } from '../../server/query/crosstab.ts';
-import { NUMBER_FORMATS, toGrid, type GridValue } from '../../server/query/grid.ts';
+import { NUMBER_FORMATS, perturbationNote, toGrid, type GridValue } from '../../server/query/grid.ts';
 import type { Format } from '../../server/query/result.ts';
 import type { ReportResult } from '../../server/reports/run.ts';
 
@@ -30,6 +30,7 @@ export function reportGrid(r: ReportResult, lang: Lang) {
   for (const f of r.filters) add([`${lang === 'en' ? 'Filter' : 'Filtro'}: ${f}`]);
   add([`${lang === 'en' ? 'Data as of' : 'Dati aggiornati al'} ${r.dataDate.slice(0, 10)}`]);
   if (r.demo) add([lang === 'en' ? 'Generated demo data, not real' : 'Dati dimostrativi generati, non reali']);
+  if (r.perturbation) add([perturbationNote(r.perturbation, lang)]);
   add([]);
   for (const k of r.kpis) add([labelText(k.label, lang), k.suppressed ? 'n.d.' : k.value], false, ['General', k.suppressed ? 'General' : NUMBER_FORMATS[k.format as Format] ?? 'General']);
   for (const t of r.tables) {
