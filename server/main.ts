@@ -15,7 +15,7 @@ import { formatIssue, loadModel, ModelError } from './model/load.ts';
 import { loadReports } from './reports/load.ts';
 import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
 import { demoUsers } from './security/demo-users.ts';
-import { mintToken } from './security/tokens.ts';
+import { durationSeconds, mintToken } from './security/tokens.ts';
 
 const config = loadConfig(process.env);
 const log = (line: string) => console.log(line);
@@ -75,12 +75,13 @@ await app.listen({ port: config.port, host: config.host });
 const base = `${https ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
 
 if (auth.demoSecret && auth.tokens.secret) {
-  log('\n[demo] token validi 7 giorni, uno per profilo (Swagger UI: pulsante "Authorize"; curl: -H "Authorization: Bearer <token>"):');
+  const life = durationSeconds(auth.tokenMaxLifetime)! < durationSeconds('7d')! ? auth.tokenMaxLifetime : '7d';
+  log(`\n[demo] token validi ${life}, uno per profilo (Swagger UI: pulsante "Authorize"; curl: -H "Authorization: Bearer <token>"):`);
   for (const user of await demoUsers(engine)) {
-    const token = await mintToken({ secret: auth.tokens.secret, profile: user.principal.profile, scope: user.principal.scope, subject: user.principal.id, expiresIn: '7d' });
+    const token = await mintToken({ secret: auth.tokens.secret, profile: user.principal.profile, scope: user.principal.scope, subject: user.principal.id, expiresIn: life, maxLifetime: auth.tokenMaxLifetime });
     log(`  ${user.description}\n    ${token}`);
   }
-  const admin = await mintToken({ secret: auth.tokens.secret, profile: 'admin', subject: 'admin', expiresIn: '7d' });
+  const admin = await mintToken({ secret: auth.tokens.secret, profile: 'admin', subject: 'admin', expiresIn: life, maxLifetime: auth.tokenMaxLifetime });
   log(`  Amministratore (ruolo admin: cubi, tabelle, caricamenti; non consulta i dati)\n    ${admin}`);
 }
 log(`\n[server] API su ${base}/v1/cubes — documentazione su ${base}/docs — riquadro Excel su ${base}/addin/taskpane.html`);

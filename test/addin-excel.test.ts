@@ -6,8 +6,8 @@
 import t from 'tap';
 import { blockAt, columnIndex, columnName, growthRanges, overlapping, parseCell } from '../addin/src/blocks.ts';
 import { insertBlock, readBlocks, refreshBlock, selectedBlock } from '../addin/src/excel.ts';
-import { toFlatTable, toGrid } from '../server/query/grid.ts';
-import type { QueryResult } from '../server/query/result.ts';
+import { toFlatTable, toGrid } from '../server/present/grid.ts';
+import type { QueryResult } from '../server/plan/result.ts';
 import { FakeWorkbook } from './helpers/fake-excel.ts';
 import { demoApp } from './helpers/app.ts';
 

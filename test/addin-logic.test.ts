@@ -1,7 +1,7 @@
 /** The pane's pure logic: from the user's choices to the query contract, and the report layout. */
 import t from 'tap';
 import { emptyState, toggleAxis, toSpec } from '../addin/src/query-builder.ts';
-import { QuerySpecSchema } from '../server/query/spec.ts';
+import { QuerySpecSchema } from '../server/plan/spec.ts';
 
 t.test('choices become a valid query', async (t) => {
   let s = emptyState('prestazioni');
@@ -39,7 +39,7 @@ t.test('moving a dimension between axes never duplicates it', async (t) => {
 });
 
 t.test('grid: column headers stay above their figures even without row dimensions', async (t) => {
-  const { toGrid } = await import('../server/query/grid.ts');
+  const { toGrid } = await import('../server/present/grid.ts');
   const grid = toGrid({
     cube: 'c', cubeLabel: { it: 'C' }, filters: [], dataDate: '', dataVersion: 'L1', demo: false, truncated: false,
     columns: [

@@ -8,7 +8,8 @@
 import t from 'tap';
 import { mkdirSync } from 'node:fs';
 import { build } from 'esbuild';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
+import { launchBrowser } from './helpers/browser.ts';
 import { demoApp } from './helpers/app.ts';
 
 const demo = await demoApp(20_000, 4);
@@ -28,10 +29,7 @@ const officeStub = `
   window.Office = { onReady(cb) { setTimeout(() => cb({ host: 'Excel' }), 0); } };
   window.Excel = { run: (fn) => fn(window.__workbook.context()) };`;
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchBrowser();
 t.teardown(() => browser.close());
 
 async function openPane(): Promise<Page> {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { createVerifier } from '../server/security/tokens.ts';
-import { LEVEL_ORDER, mayOpenLevel } from '../server/security/levels.ts';
+import { PROFILES as LEVEL_ORDER, mayOpenLevel } from '../server/security/profiles.ts';
 import { AppError } from '../server/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pas-auth-'));
@@ -60,8 +60,8 @@ t.test('a cube declared at regional level is refused to lower profiles, in queri
   const { readdirSync, readFileSync } = await import('node:fs');
   const { loadModel } = await import('../server/model/load.ts');
   const { planQuery } = await import('../server/query/planner.ts');
-  const { QuerySpecSchema } = await import('../server/query/spec.ts');
-  const { secureQuery, memberScope } = await import('../server/security/scope.ts');
+  const { QuerySpecSchema } = await import('../server/plan/spec.ts');
+  const { secure, secureMembers } = await import('../server/security/gate.ts');
   const { Directory } = await import('../server/security/directory.ts');
   const files: Record<string, string> = {};
   for (const f of readdirSync('cubes').filter((f) => f.endsWith('.yaml'))) files[`cubes/${f}`] = readFileSync(`cubes/${f}`, 'utf8');
@@ -87,10 +87,10 @@ t.test('a cube declared at regional level is refused to lower profiles, in queri
   ] as const) {
     const principal = { id: 'x', profile, scope };
     if (allowed) {
-      t.doesNotThrow(() => secureQuery(plan, principal, model, directory), `${profile} may open it`);
+      t.doesNotThrow(() => secure(plan, principal, { model, directory }), `${profile} may open it`);
     } else {
-      t.throws(() => secureQuery(plan, principal, model, directory), { code: 'FORBIDDEN_CUBE' }, `${profile} may not query it`);
-      t.throws(() => memberScope(cube, cube.dimensions.get('comune')!, principal, directory), { code: 'FORBIDDEN_CUBE' }, `${profile} may not list its members`);
+      t.throws(() => secure(plan, principal, { model, directory }), { code: 'FORBIDDEN_CUBE' }, `${profile} may not query it`);
+      t.throws(() => secureMembers(undefined, cube, cube.dimensions.get('comune')!, principal, { model, directory }), { code: 'FORBIDDEN_CUBE' }, `${profile} may not list its members`);
     }
   }
 });

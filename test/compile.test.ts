@@ -2,7 +2,7 @@ import t from 'tap';
 import { loadModel } from '../server/model/load.ts';
 import { compileAggregate } from '../server/query/compile.ts';
 import { groupingSetsFor, planQuery } from '../server/query/planner.ts';
-import { QuerySpecSchema, type QuerySpecInput } from '../server/query/spec.ts';
+import { QuerySpecSchema, type QuerySpecInput } from '../server/plan/spec.ts';
 import { AppError } from '../server/errors.ts';
 import { quoteIdentifier } from '../server/engine/client.ts';
 

@@ -10,7 +10,7 @@ import { dataInfo, prepareData } from '../server/data/bootstrap.ts';
 import { runLoad } from '../server/load/run.ts';
 import { loadModel } from '../server/model/load.ts';
 import { runQuery } from '../server/query/execute.ts';
-import { QuerySpecSchema } from '../server/query/spec.ts';
+import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { tempEngine } from './helpers/engine.ts';
 
 const { engine, dispose } = await tempEngine();

@@ -1,8 +1,8 @@
 /** The cell key method as an algorithm: plan in -> hidden measures; rows in -> published rows (hand-computed fixtures). */
 import t from 'tap';
 import type { Disclosure } from '../server/model/types.ts';
-import type { AggregatePlan } from '../server/query/plan.ts';
-import type { ResultRow } from '../server/query/result.ts';
+import type { AggregatePlan } from '../server/plan/plan.ts';
+import type { ResultRow } from '../server/plan/result.ts';
 import { amountFactor, cellKeySecret, PERSONS, perturb, ptableFor, splitKey, withCellKeys } from '../server/security/disclosure.ts';
 import { perturbCount } from '../server/security/ptable.ts';
 

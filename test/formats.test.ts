@@ -6,10 +6,10 @@
 import t from 'tap';
 import ExcelJS from 'exceljs';
 import { parse } from 'csv-parse/sync';
-import { toCrosstab } from '../server/query/crosstab.ts';
-import type { Cell, QueryResult, ResultColumn, ResultRow } from '../server/query/result.ts';
-import { csvHeader, csvMetadataHeaders, toCsv } from '../server/http/formats/csv.ts';
-import { toXlsx } from '../server/http/formats/xlsx.ts';
+import { toCrosstab } from '../server/present/crosstab.ts';
+import type { Cell, QueryResult, ResultColumn, ResultRow } from '../server/plan/result.ts';
+import { csvHeader, csvMetadataHeaders, toCsv } from '../server/formats/csv.ts';
+import { toXlsx } from '../server/formats/xlsx.ts';
 import { demoApp } from './helpers/app.ts';
 
 type Asserts = Pick<typeof t, 'equal' | 'fail'>;

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './helpers/browser.ts';
 
 const run = promisify(execFile);
 const guide = readFileSync('docs/guida-nuovo-cubo.md', 'utf8');
@@ -109,7 +109,7 @@ t.test('the guide, step by step', async (t) => {
       for (const line of step.lines) t.ok(output.includes(line), `${where}: the output shows "${line}"`) || t.comment(output);
     } else {
       const token = (await bash('printf %s "$TOKEN"')).stdout;
-      const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+      const browser = await launchBrowser();
       try {
         const page = await browser.newPage();
         await page.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ contentType: 'text/javascript', body: `${fake.outputFiles[0].text}\n${officeStub}` }));

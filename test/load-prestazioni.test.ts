@@ -12,7 +12,7 @@ import { prepareData } from '../server/data/bootstrap.ts';
 import { runLoad } from '../server/load/run.ts';
 import { loadModel } from '../server/model/load.ts';
 import { runQuery } from '../server/query/execute.ts';
-import { QuerySpecSchema } from '../server/query/spec.ts';
+import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { planMigration } from '../server/tables/migrate.ts';
 import { tempEngine } from './helpers/engine.ts';
 

@@ -1,7 +1,7 @@
 /** The HTML preview of a report in headless Chromium: KPIs, tables and Chart.js charts; a screenshot is kept. */
 import t from 'tap';
 import { mkdirSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { launchBrowser } from './helpers/browser.ts';
 import { demoApp } from './helpers/app.ts';
 
 const demo = await demoApp(30_000, 6);
@@ -12,7 +12,7 @@ const base = `http://127.0.0.1:${typeof address === 'object' && address ? addres
 const [{ regione }] = await demo.engine.query<{ regione: string }>(`SELECT regione FROM ${demo.engine.table('prestazioni')} GROUP BY regione ORDER BY count() DESC LIMIT 1`);
 const token = (await demo.as({ profile: 'regionale', scope: regione })).authorization.slice(7);
 
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+const browser = await launchBrowser();
 t.teardown(() => browser.close());
 
 t.test('Quadro Regionale in the browser', async (t) => {

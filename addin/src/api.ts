@@ -1,6 +1,6 @@
 /** The server's REST API as the pane uses it, with failures turned into messages a person can act on. */
-import type { QueryResult } from '../../server/query/result.ts';
-import type { QuerySpecInput } from '../../server/query/spec.ts';
+import type { QueryResult } from '../../server/plan/result.ts';
+import type { QuerySpecInput } from '../../server/plan/spec.ts';
 import type { ReportResult } from '../../server/reports/run.ts';
 import { t, type Lang } from './i18n.ts';
 

@@ -3,7 +3,7 @@
  * workbook's settings (not in hidden cells a user can break) with its query,
  * so that "Refresh" and "Refresh all" can re-run it next quarter.
  */
-import type { QuerySpecInput } from '../../server/query/spec.ts';
+import type { QuerySpecInput } from '../../server/plan/spec.ts';
 
 export interface Block {
   id: string;

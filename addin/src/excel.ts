@@ -3,8 +3,8 @@
  * (ExcelApi 1.4). Typed against the small part of the object model it uses, so
  * that tests run it against a faithful fake of that model (no Excel here).
  */
-import type { Grid, GridValue } from '../../server/query/grid.ts';
-import type { ChartSpec } from './report-grid.ts';
+import type { Grid, GridValue } from '../../server/present/grid.ts';
+import type { ChartSpec } from '../../server/present/report-grid.ts';
 import { blockAt, growthRanges, overlapping, parseBlocks, parseCell, rangeName, SETTINGS_KEY, type Block } from './blocks.ts';
 
 export interface RangeLike {

@@ -3,16 +3,16 @@
  * an Excel table), refresh inserted blocks, insert the PON sheet. Office.js
  * is loaded by taskpane.html; outside Excel the pane still previews.
  */
-import { toFlatTable, toGrid, type Grid } from '../../server/query/grid.ts';
-import { labelText } from '../../server/query/crosstab.ts';
-import type { QueryResult } from '../../server/query/result.ts';
+import { toFlatTable, toGrid, type Grid } from '../../server/present/grid.ts';
+import { labelText } from '../../server/present/crosstab.ts';
+import type { QueryResult } from '../../server/plan/result.ts';
 import { Api, ApiError, describeToken, type CubeDescription, type PonScheda, type ReportListing } from './api.ts';
 import type { Block } from './blocks.ts';
 import { CollisionError, insertBlock, readBlocks, refreshBlock, selectedBlock, type ContextLike, type InsertRequest } from './excel.ts';
 import { t, type Lang } from './i18n.ts';
 import { emptyState, toggleAxis, toSpec, type BuilderState } from './query-builder.ts';
 import { ponGrid } from './pon-grid.ts';
-import { reportGrid, type ChartSpec } from './report-grid.ts';
+import { reportGrid, type ChartSpec } from '../../server/present/report-grid.ts';
 import { userStorage } from './storage.ts';
 
 declare const Excel: { run<T>(fn: (ctx: ContextLike) => Promise<T>): Promise<T> } | undefined;

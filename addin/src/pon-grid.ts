@@ -1,5 +1,5 @@
 /** The PON sheet laid out for the workbook, like the official sheet: tables 1A, 1B, 2A with men (a) / women (b). */
-import type { Grid } from '../../server/query/grid.ts';
+import type { Grid } from '../../server/present/grid.ts';
 import type { PonCell, PonScheda } from './api.ts';
 import type { Lang } from './i18n.ts';
 

@@ -1,5 +1,5 @@
 /** The pane's choices -> the query contract of the server. Pure, so it is unit-tested. */
-import type { QuerySpecInput } from '../../server/query/spec.ts';
+import type { QuerySpecInput } from '../../server/plan/spec.ts';
 
 export interface BuilderState {
   cube: string;

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { ApiKeyStore } from '../security/api-keys.ts';
 import type { Directory } from '../security/directory.ts';
-import { isAdmin, type Admin, type Caller, type Principal } from '../security/principal.ts';
+import { requireAdmin, requireDataProfile, type Admin, type Caller, type Principal } from '../security/principal.ts';
 import { resolveScope } from '../security/scope.ts';
 import type { Verifier } from '../security/tokens.ts';
 
@@ -32,15 +32,12 @@ export function registerAuth(app: FastifyInstance, auth: Authenticator): void {
     const caller = await authenticate(request, auth);
     // The admin role and the data profiles are kept apart here, once for every route.
     if (request.url.startsWith('/v1/admin/')) {
-      if (!isAdmin(caller)) throw new AppError('FORBIDDEN_ROLE', `Le operazioni di amministrazione (/v1/admin) sono riservate al ruolo admin; il profilo ${caller.profile} consulta i dati.`);
-      request.admin = caller;
+      request.admin = requireAdmin(caller);
       return;
     }
-    if (isAdmin(caller))
-      throw new AppError('FORBIDDEN_ROLE', "Il ruolo admin amministra cubi e caricamenti e non consulta i dati: per interrogare i cubi usare un token di un profilo (es. npm run token -- --profile nazionale).");
-    request.principal = caller;
+    request.principal = requireDataProfile(caller);
     // A token for a territory or provider that does not exist is refused here, once.
-    resolveScope(caller, auth.directory());
+    resolveScope(request.principal, auth.directory());
   });
 }
 
@@ -49,7 +46,7 @@ async function authenticate(request: FastifyRequest, auth: Authenticator): Promi
   const apiKey = request.headers['x-api-key'];
   if (typeof apiKey === 'string' && apiKey) {
     const principal = auth.apiKeys?.authenticate(apiKey);
-    if (!principal) throw new AppError('UNAUTHORIZED', 'La chiave API non è valida o è stata revocata.');
+    if (!principal) throw new AppError('UNAUTHORIZED', 'La chiave API non è valida, è scaduta o è stata revocata: chiederne una nuova all\'amministratore (npm run apikey -- create).');
     return principal;
   }
   if (header?.startsWith('Bearer ')) return auth.verify(header.slice(7).trim());
@@ -64,6 +61,5 @@ export function principalOf(request: FastifyRequest): Principal {
 
 /** The administrator of an /v1/admin request (the hook guarantees it there). */
 export function adminOf(request: FastifyRequest): Admin {
-  if (!request.admin) throw new AppError('FORBIDDEN_ROLE', 'Operazione riservata al ruolo admin.');
-  return request.admin;
+  return requireAdmin(request.admin);
 }

@@ -7,10 +7,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
-import type { Label } from '../query/result.ts';
+import type { Label } from '../plan/result.ts';
 import { ptableProblem } from '../security/ptable.ts';
 import { ModelFileSchema, type CubeFile, type DimensionFile, type MeasureFile, type ModelFile, type TableFile } from './schema.ts';
-import type { Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model, TableDef } from './types.ts';
+import { isTerritorial, PROFILE_LEVEL, PROFILES } from '../security/profiles.ts';
+import type { Access, Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model, TableDef } from './types.ts';
 
 export interface ModelIssue {
   file: string;
@@ -267,11 +268,16 @@ function resolveCube(file: CubeFile, at: ParsedFile, shared: Map<string, { def: 
         issues.push(issueAt(at, ['disclosure', 'exact', i], `"${name}" counts persons: it must be perturbed`));
     });
   }
+  // Places and providers are territorial whatever the file says.
+  for (const name of [...Object.values(territory), ...(provider ? [provider] : [])]) {
+    const d = dimensions.get(name);
+    if (d) dimensions.set(name, { ...d, territorial: true });
+  }
 
   return {
     name: file.name,
     label: label(file.label, file.name),
-    access: { territory, provider, ancestorTotals: file.access?.ancestor_totals ?? false, level: file.access?.level ?? 'ente' },
+    access: resolveAccess(file, territory, dimensions, at, issues),
     disclosure: file.disclosure && {
       person: file.disclosure.person,
       threshold: file.disclosure.threshold,
@@ -289,6 +295,32 @@ function resolveCube(file: CubeFile, at: ParsedFile, shared: Map<string, { def: 
     hierarchies,
     measures,
   };
+}
+
+function resolveAccess(file: CubeFile, territory: Record<string, string>, dimensions: Map<string, Dimension>, at: ParsedFile, issues: ModelIssue[]): Access {
+  const a = file.access ?? {};
+  const provider = a.provider;
+  if (a.ente === 'provider' && !provider) issues.push(issueAt(at, ['access', 'ente'], 'ente: provider needs access.provider (the dimension of the ente that delivered the record)'));
+  if (a.ente === 'seat' && file.disclosure) issues.push(issueAt(at, ['access', 'ente'], 'ente: seat is for reference data that are not about persons; a cube with disclosure is read by an ente only through the records it delivered (ente: provider)'));
+  const ente = a.ente ?? (provider ? 'provider' : undefined);
+  const territorial = Object.keys(territory).length > 0;
+  const profiles = a.profiles ?? PROFILES.filter((p) => (p === 'ente' ? ente !== undefined : isTerritorial(p) ? territorial : true));
+  (a.profiles ?? []).forEach((p, i) => {
+    if (p === 'ente' && !ente) issues.push(issueAt(at, ['access', 'profiles', i], 'the ente profile needs a link to the records: declare access.provider (records it delivered) or, for reference data, access.ente: seat'));
+    if (isTerritorial(p) && !territory[PROFILE_LEVEL[p]]) issues.push(issueAt(at, ['access', 'profiles', i], `the ${p} profile needs the territory dimension "${PROFILE_LEVEL[p]}" (or access.territory.${PROFILE_LEVEL[p]})`));
+  });
+  let benchmark: Access['benchmark'];
+  const totals = a.ancestor_totals;
+  if (totals) {
+    const declared = totals === true ? { dimensions: [], min_units: 3 } : totals;
+    declared.dimensions.forEach((name, i) => {
+      const d = dimensions.get(name);
+      if (!d) issues.push(issueAt(at, ['access', 'ancestor_totals', 'dimensions', i], `unknown dimension "${name}"`));
+      else if (d.territorial) issues.push(issueAt(at, ['access', 'ancestor_totals', 'dimensions', i], `"${name}" is territorial (a territory level, the ente erogatore, relative to the scope or declared territorial): a benchmark is never broken down by territory`));
+    });
+    benchmark = { dimensions: declared.dimensions, minUnits: declared.min_units };
+  }
+  return { territory, provider, profiles, ente, benchmark, level: a.level ?? 'ente' };
 }
 
 function mergeDimension(base: DimensionFile, local: DimensionFile): DimensionFile {
@@ -341,6 +373,7 @@ function resolveDimension(name: string, def: DimensionFile, at: ParsedFile, path
     ordered: def.bands ? true : (def.ordered ?? false),
     members,
     provenance: def.provenance ?? 'reale',
+    territorial: Boolean(def.territorial || def.relative_to_scope),
   };
 }
 

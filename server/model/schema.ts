@@ -3,6 +3,7 @@
  * `npm run cubes:schema` turns it into a JSON Schema for editors.
  */
 import { z } from 'zod';
+import { ProfileSchema } from '../security/profiles.ts';
 
 const identifier = z
   .string()
@@ -60,6 +61,10 @@ export const DimensionSchema = z.strictObject({
   ordered: z.boolean().optional().describe('members have an order: range filters (gte, lte, between) allowed'),
   members: z.union([z.array(InlineMemberSchema).min(1), TableMembersSchema]).optional(),
   provenance: z.enum(['reale', 'plausibile']).optional().describe("'plausibile' marks code lists we had to invent"),
+  territorial: z
+    .boolean()
+    .optional()
+    .describe('the members stand for places (e.g. a size class of the comune of residence): never allowed in a benchmark. Territory levels, the ente erogatore and relative_to_scope dimensions are territorial anyway'),
 });
 
 const MeasureFormat = z.enum(['euro', 'integer', 'decimal', 'percent']);
@@ -94,14 +99,28 @@ export const AccessSchema = z.strictObject({
     .optional()
     .describe('dimensions holding the territory codes a territorial profile is restricted on (default: the dimensions named regione, ats, comune)'),
   provider: identifier.optional().describe("dimension of the ente erogatore: an Ente profile sees only its own rows (ottica di erogazione)"),
-  level: z
-    .enum(['nazionale', 'regionale', 'ats', 'comunale', 'ente'])
+  level: ProfileSchema
     .optional()
     .describe('detail level of the cube: profiles of this level and above may open it (default ente: every profile)'),
-  ancestor_totals: z
-    .boolean()
+  profiles: z
+    .array(ProfileSchema)
+    .min(1)
     .optional()
-    .describe('callers may see the totals of the territories above their own (ATS, Regione, Italia), never broken down by territory (Confronti)'),
+    .describe("profiles that may read the cube (default: nazionale and the territorial profiles, plus ente when the cube declares how a record belongs to an ente); each needs its link: territorial profiles the territory dimensions, ente the `ente` link"),
+  ente: z
+    .enum(['provider', 'seat'])
+    .optional()
+    .describe("how a record belongs to an Ente profile: provider = the ente delivered it (needs `provider`; the default when `provider` is declared); seat = public reference data of the territory of the ente's seat (only for cubes without disclosure, e.g. population). Omitted without `provider`: the Ente profile does not read the cube"),
+  ancestor_totals: z
+    .union([
+      z.boolean(),
+      z.strictObject({
+        dimensions: z.array(identifier).default([]).describe('the only dimensions a benchmark may be broken down or filtered by; never territorial ones'),
+        min_units: z.number().int().min(1).max(1000).default(3).describe("each benchmark cell must aggregate at least this many comuni outside the caller's own territory, else it is suppressed (default 3)"),
+      }),
+    ])
+    .optional()
+    .describe('Confronti: callers may see the totals of the territories above their own (ATS, Regione, Italia), never broken down or filtered by a territorial dimension; true = totals only (k = 3)'),
 });
 
 export const DisclosureSchema = z.strictObject({

@@ -1,5 +1,6 @@
 /** The validated, resolved cube model the rest of the server works with. Plain readonly data. */
-import type { Format, Label } from '../query/result.ts';
+import type { Format, Label } from '../plan/result.ts';
+import type { Profile } from '../security/profiles.ts';
 
 export type MemberKey = string | number;
 
@@ -33,6 +34,8 @@ export interface Dimension {
   readonly ordered: boolean;
   readonly members: MemberSource;
   readonly provenance: 'reale' | 'plausibile';
+  /** Stands for places (territory levels, ente erogatore, relative_to_scope, or declared): never in a benchmark. */
+  readonly territorial: boolean;
   /** Hierarchy this dimension is a level of, if any. */
   readonly hierarchy?: { readonly name: string; readonly level: number };
 }
@@ -75,9 +78,14 @@ export interface Access {
   /** Dimension holding the codes of each territory level, when the cube has it. */
   readonly territory: Readonly<Partial<Record<'regione' | 'ats' | 'comune', string>>>;
   readonly provider?: string;
-  readonly ancestorTotals: boolean;
+  /** Profiles that may read the cube (each through its link: territory dimensions, or `ente`). */
+  readonly profiles: readonly Profile[];
+  /** How a record belongs to an Ente profile; absent: the Ente profile does not read the cube. */
+  readonly ente?: 'provider' | 'seat';
+  /** Confronti (ancestor totals), when allowed: the dimensions a benchmark may use and the minimum of territorial units per cell. */
+  readonly benchmark?: { readonly dimensions: readonly string[]; readonly minUnits: number };
   /** Detail level: profiles of this level and above may open the cube. */
-  readonly level: 'nazionale' | 'regionale' | 'ats' | 'comunale' | 'ente';
+  readonly level: Profile;
 }
 
 export interface Disclosure {

@@ -4,7 +4,7 @@
  * parameters in the same step. Identifiers come only from the validated model.
  */
 import { quoteIdentifier } from '../engine/client.ts';
-import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PlanMeasure, PredicateNode } from './plan.ts';
+import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PlanMeasure, PredicateNode } from '../plan/plan.ts';
 
 export interface CompiledQuery {
   readonly sql: string;
@@ -82,6 +82,10 @@ class Compiler {
         return `${this.expr(node.expr)} ${node.negate ? 'NOT IN' : 'IN'} ${this.bind(node.values, `Array(${node.type})`)}`;
       case 'compare':
         return `${this.expr(node.expr)} ${node.op} ${this.bind(node.value, node.type)}`;
+      case 'match':
+        return node.mode === 'contains'
+          ? `positionCaseInsensitiveUTF8(${this.expr(node.expr)}, ${this.bind(node.text, 'String')}) > 0`
+          : `startsWith(${this.expr(node.expr)}, ${this.bind(node.text, 'String')})`;
       case 'and':
         return node.items.length ? `(${node.items.map((i) => this.predicate(i)).join(' AND ')})` : '1';
       case 'or':

@@ -8,14 +8,16 @@ import { AppError } from '../errors.ts';
 import type { Cube, Disclosure, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
-import { cellKeySecret, isPerturbed, perturb, perturbationInfo, withCellKeys } from '../security/disclosure.ts';
-import { secureQuery } from '../security/scope.ts';
+import { isPerturbed, perturbationInfo } from '../security/disclosure.ts';
+import { applyDisclosure, appliesRule, secure } from '../security/gate.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
-import type { AggregatePlan, PlanDimension } from './plan.ts';
-import { findDimension, planQuery, type QueryPlan } from './planner.ts';
-import type { Label, QueryResult, ResultColumn, ResultRow } from './result.ts';
-import type { QuerySpec } from './spec.ts';
+import type { AggregatePlan, PlanDimension } from '../plan/plan.ts';
+import type { QueryPlan } from '../plan/plan.ts';
+import { findDimension } from '../plan/predicates.ts';
+import { planQuery } from './planner.ts';
+import type { Label, QueryResult, ResultColumn, ResultRow } from '../plan/result.ts';
+import type { QuerySpec } from '../plan/spec.ts';
 
 export interface DataStatus {
   demo: boolean;
@@ -45,17 +47,15 @@ export interface QueryContext {
 type RawRow = Record<string, unknown>;
 
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): Promise<QueryResult> {
-  const secured = secureQuery(planQuery(ctx.model, cubeName, spec), principal, ctx.model, ctx.directory);
-  const rule = secured.cube.disclosure && !(ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale') ? secured.cube.disclosure : undefined;
+  const secured = secure(planQuery(ctx.model, cubeName, spec), principal, ctx);
+  const rule = appliesRule(secured.disclosure) ? secured.disclosure.rule : undefined;
   // A protected answer is ordered by its published figures and paged after perturbation (a page never shows where cells were left out).
   const latePaging = secured.lateOrder !== null || rule !== undefined;
   const lateOrder = secured.lateOrder?.order ?? (rule ? secured.main.order : null);
   const isDimension = (name: string) => secured.main.dimensions.some((d) => d.name === name);
   const plan: QueryPlan = {
     ...secured,
-    main: rule
-      ? { ...withCellKeys(secured.main, rule, cellKeySecret(ctx.cellKeySecret)), order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined }
-      : secured.main,
+    main: rule ? { ...secured.main, order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined } : latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
   const [mainRows, ...denominators] = await Promise.all([
     execute(ctx.engine, plan.main),
@@ -64,8 +64,10 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
 
   const dims = plan.main.dimensions;
   const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
-  let rows: ResultRow[] = (truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map((raw) => toResultRow(plan, raw));
-  if (rule) rows = perturb(rows, plan.main, rule);
+  const measures = [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)];
+  const disclosed = applyDisclosure((truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map((raw) => toResultRow(plan, raw)), plan.main, measures, secured.disclosure);
+  let rows: ResultRow[] = disclosed.rows;
+  const suppression = disclosed.suppression;
 
   plan.crossRatios.forEach((ratio, i) => {
     const index = new Map<string, number>();
@@ -113,6 +115,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     dataVersion: status.versions[cube.source] ?? '',
     demo: isDemo(status, cube.source),
     truncated,
+    ...(suppression ? { suppression } : {}),
     ...(rule ? { perturbation: perturbationInfo(rule) } : {}),
   };
 }

@@ -7,7 +7,7 @@
 import type { Engine } from '../engine/client.ts';
 import { quoteIdentifier } from '../engine/client.ts';
 import type { Dimension, MemberKey } from '../model/types.ts';
-import type { Label } from './result.ts';
+import type { Label } from '../plan/result.ts';
 
 export interface LabelCache {
   lookup(dim: Dimension, keys: readonly MemberKey[]): Promise<Record<string, Label>>;

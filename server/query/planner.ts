@@ -3,42 +3,10 @@
  * model and says what is allowed when something is not. No SQL here.
  */
 import { AppError } from '../errors.ts';
-import type { Cube, Dimension, MemberKey, Model } from '../model/types.ts';
-import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PlanMeasure, PlanOrder, PlanRatio, PredicateNode } from './plan.ts';
-import type { Filter, QuerySpec } from './spec.ts';
-
-/** A ratio whose denominator is a measure of another cube, joined on the dimensions both cubes share. */
-export interface CrossCubeRatio {
-  readonly name: string;
-  readonly numerator: string;
-  readonly cube: string;
-  readonly measure: string;
-  readonly sharedDimensions: readonly string[];
-  readonly plan: AggregatePlan;
-}
-
-export interface QueryPlan {
-  readonly cube: Cube;
-  readonly spec: QuerySpec;
-  readonly main: AggregatePlan;
-  readonly crossRatios: readonly CrossCubeRatio[];
-  /** Measures in the order asked for. */
-  readonly outputs: readonly string[];
-  /** Order and paging that must be applied after the cross-cube join (when ordering by such a ratio). */
-  readonly lateOrder: { readonly order: readonly PlanOrder[]; readonly limit: number; readonly offset: number } | null;
-}
-
-export function findCube(model: Model, name: string): Cube {
-  const cube = model.cubes.get(name);
-  if (!cube) throw new AppError('UNKNOWN_CUBE', `Il cubo "${name}" non esiste. Cubi disponibili: ${[...model.cubes.values()].filter((c) => !c.hidden).map((c) => c.name).join(', ')}.`);
-  return cube;
-}
-
-export function findDimension(cube: Cube, name: string): Dimension {
-  const dim = cube.dimensions.get(name);
-  if (!dim) throw new AppError('UNKNOWN_DIMENSION', `Il cubo "${cube.name}" non ha la dimensione "${name}". Dimensioni: ${[...cube.dimensions.keys()].join(', ')}.`, { allowed: [...cube.dimensions.keys()] });
-  return dim;
-}
+import type { Cube, Dimension, Model } from '../model/types.ts';
+import type { AggregatePlan, CrossCubeRatio, PlanDimension, PlanMeasure, PlanOrder, PlanRatio, PredicateNode, QueryPlan } from '../plan/plan.ts';
+import { coerceKey, declaredKeys, findCube, findDimension, keyExpr, memberPredicate, paramType } from '../plan/predicates.ts';
+import type { Filter, QuerySpec } from '../plan/spec.ts';
 
 export function planQuery(model: Model, cubeName: string, spec: QuerySpec): QueryPlan {
   const cube = findCube(model, cubeName);
@@ -141,55 +109,10 @@ function dedupeSets(sets: readonly (readonly string[])[]): string[][] {
   return sets.filter((s) => !seen.has(s.join('\0')) && seen.add(s.join('\0'))).map((s) => [...s]);
 }
 
-export function keyExpr(dim: Dimension): ExprNode {
-  switch (dim.key.kind) {
-    case 'column':
-      return { kind: 'column', column: dim.key.column };
-    case 'expression':
-      return { kind: 'sql', sql: dim.key.sql };
-    case 'bands':
-      return { kind: 'bands', column: dim.key.column, ranges: dim.key.ranges, missing: dim.key.missing?.key };
-    case 'scope_relative':
-      return { kind: 'scope_relative', columns: dim.key.columns };
-  }
-}
-
-export function paramType(dim: Dimension): ParamType {
-  return dim.type === 'integer' ? 'Int64' : 'String';
-}
-
-/** Keys in member order, for dimensions whose members the model lists (bands, inline lists). */
-export function declaredKeys(dim: Dimension): MemberKey[] | undefined {
-  if (dim.key.kind === 'bands') return [...dim.key.ranges.map((r) => r.key), ...(dim.key.missing ? [dim.key.missing.key] : [])];
-  if (dim.members.kind === 'inline') return dim.members.members.map((m) => m.key);
-  return undefined;
-}
-
 function planDimension(dim: Dimension, axis: 'rows' | 'columns'): PlanDimension {
   const expr = keyExpr(dim);
   const keys = declaredKeys(dim);
   return { name: dim.name, axis, expr, sortExpr: keys ? { kind: 'member_order', expr, keys, type: paramType(dim) } : expr };
-}
-
-/** Checks and converts a member key given by a user: integers may come as numeric strings (query strings, Excel). */
-export function coerceKey(dim: Dimension, value: MemberKey): MemberKey {
-  let key: MemberKey = value;
-  if (dim.type === 'integer') {
-    if (typeof value === 'string' && /^-?\d{1,15}$/.test(value.trim())) key = Number(value.trim());
-    if (typeof key !== 'number' || !Number.isInteger(key))
-      throw new AppError('INVALID_MEMBER', `La dimensione "${dim.name}" ha valori interi; ${JSON.stringify(value)} non lo è.`);
-  } else {
-    key = String(value);
-  }
-  const keys = declaredKeys(dim);
-  if (keys && !keys.includes(key))
-    throw new AppError('UNKNOWN_MEMBER', `"${key}" non è un valore di "${dim.name}". Valori ammessi: ${keys.join(', ')}.`, { dimension: dim.name, allowed: keys });
-  return key;
-}
-
-export function memberPredicate(dim: Dimension, op: 'in' | 'not_in', values: readonly MemberKey[]): PredicateNode {
-  const keys = [...new Set(values.map((v) => coerceKey(dim, v)))];
-  return { kind: 'in', expr: keyExpr(dim), values: keys, type: paramType(dim), negate: op === 'not_in' };
 }
 
 function filterPredicate(cube: Cube, f: Filter): PredicateNode {

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { parseYamlFile, readDir, ModelError, type ModelIssue } from '../model/load.ts';
 import type { Model } from '../model/types.ts';
-import type { Label } from '../query/result.ts';
+import type { Label } from '../plan/result.ts';
 import { ReportFileSchema, type ReportFile } from './schema.ts';
 
 export type Report = Omit<ReportFile, 'label' | 'tables'> & {

@@ -4,14 +4,12 @@
  * reports can show nothing a query could not.
  */
 import { AppError } from '../errors.ts';
-import { labelText } from '../query/crosstab.ts';
+import { labelText } from '../present/crosstab.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
-import type { Label, PerturbationInfo, QueryResult } from '../query/result.ts';
-import type { Filter, QuerySpec } from '../query/spec.ts';
-import type { Level, Place } from '../security/directory.ts';
-import { mayOpenLevel } from '../security/levels.ts';
+import type { Label, PerturbationInfo, QueryResult } from '../plan/result.ts';
+import type { Filter, QuerySpec } from '../plan/spec.ts';
 import type { Principal } from '../security/principal.ts';
-import { resolveScope } from '../security/scope.ts';
+import { checkReportAccess, childDimension, compareSeries, reportTarget } from '../security/reports.ts';
 import type { Report } from './load.ts';
 
 export interface ReportRequest {
@@ -53,18 +51,8 @@ export interface ReportResult {
   perturbation?: PerturbationInfo;
 }
 
-/** The access matrix for reports: its level and below; for 'tutti' the listed profiles (default all). */
-export function mayOpenReport(report: Pick<Report, 'level' | 'profiles'>, profile: Principal['profile']): boolean {
-  if (report.level === 'tutti') return !report.profiles || report.profiles.includes(profile);
-  return mayOpenLevel(profile, report.level);
-}
-
-const LEVEL_OF: Record<string, Level | undefined> = { regionale: 'regione', ats: 'ats', comunale: 'comune' };
-const CHILD: Record<string, Level | undefined> = { italia: 'regione', regione: 'ats', ats: 'comune' };
-
 export async function runReport(ctx: QueryContext, report: Report, req: ReportRequest, principal: Principal): Promise<ReportResult> {
-  if (!mayOpenReport(report, principal.profile))
-    throw new AppError('FORBIDDEN_CUBE', `Il report "${labelText(report.label, 'it')}" è di livello ${report.level}: il profilo ${principal.profile} apre i report del proprio livello e di quelli inferiori.`);
+  checkReportAccess({ ...report, title: labelText(report.label, 'it') }, principal, ctx.model);
   const cube = ctx.model.cubes.get(report.cube)!;
   for (const d of Object.keys(req.filters))
     if (!report.filters.includes(d)) throw new AppError('UNKNOWN_DIMENSION', `Il report "${report.name}" non ha il filtro "${d}". Filtri: ${report.filters.join(', ') || '(nessuno)'}.`);
@@ -72,33 +60,10 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     .filter(([, v]) => v.length)
     .map(([dimension, values]) => ({ dimension, op: 'in', values }));
 
-  // The territory the report is about: the caller's own at its level, or a named one below it.
-  const scope = resolveScope(principal, ctx.directory);
-  let place: Place | undefined;
-  let territoryFilter: Filter | undefined;
-  let territory: ReportResult['territory'] = null;
-  const level = LEVEL_OF[report.level];
-  if (report.level === 'tutti') {
-    if (scope.kind === 'territory') {
-      place = scope.place;
-      territory = { level: place.level, code: place.code, name: place.name };
-    } else if (scope.kind === 'provider') territory = { level: 'ente', code: scope.provider.code, name: scope.provider.name };
-  } else if (report.level === 'ente') {
-    const code = scope.kind === 'provider' ? scope.provider.code : req.territorio;
-    if (!code) throw new AppError('INVALID_REQUEST', 'Indicare l\'ente erogatore ("territorio": codice dell\'ente).');
-    const provider = ctx.directory.provider(code);
-    if (!provider) throw new AppError('UNKNOWN_MEMBER', `"${code}" non è un ente erogatore esistente.`);
-    if (scope.kind !== 'provider') territoryFilter = { dimension: cube.access.provider!, op: 'eq', value: code };
-    territory = { level: 'ente', code, name: provider.name };
-  } else if (level) {
-    const own = scope.kind === 'territory' && scope.place.level === level ? scope.place : undefined;
-    const code = own?.code ?? req.territorio;
-    if (!code) throw new AppError('INVALID_REQUEST', `Indicare il territorio del report ("territorio": codice di ${level}).`);
-    place = ctx.directory.find(level, code);
-    if (!place) throw new AppError('UNKNOWN_MEMBER', `"${code}" non è un codice di ${level} esistente.`);
-    if (!own) territoryFilter = { dimension: cube.access.territory[level]!, op: 'eq', value: code };
-    territory = { level, code, name: place.name };
-  }
+  // The territory the report is about, and how each series reaches it: decided by the gate (security/reports.ts).
+  const target = reportTarget(report, cube, req.territorio, principal, ctx.directory);
+  const { territory } = target;
+  const territoryFilter = target.filter;
 
   const base = (extra: Partial<QuerySpec>): QuerySpec => ({
     measures: [],
@@ -122,12 +87,7 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
 
   const tables: ReportTableResult[] = [];
   for (const t of report.tables) {
-    const child = CHILD[place?.level ?? (scope.kind === 'territory' ? scope.place.level : 'italia')];
-    const rows = t.rows.map((d) => {
-      if (d !== '$sotto') return d;
-      if (!child) throw new AppError('INVALID_REQUEST', `Il report "${report.name}" confronta i territori del livello inferiore, che per un comune non esiste.`);
-      return cube.access.territory[child]!;
-    });
+    const rows = t.rows.map((d) => (d === '$sotto' ? childDimension(cube, target, report.name) : d));
     const spec = base({ measures: t.measures, rows, columns: t.columns, totals: t.totals });
     if (!t.compare) {
       tables.push({ name: t.name, title: t.title, chart: t.chart, series: [{ key: 'proprio', label: territory?.name ?? 'Italia', result: await runQuery(ctx, cube.name, spec, principal) }] });
@@ -135,16 +95,10 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     }
     const series: ReportTableResult['series'] = [];
     for (const k of t.compare) {
-      const target = k === 'proprio' ? place : k === 'italia' ? undefined : place && ctx.directory.ancestor(place, k);
-      if (k !== 'proprio' && k !== 'italia' && !target) continue; // no such level above the territory
-      if (k === 'proprio' && !place) continue;
-      const label = k === 'italia' ? 'Italia' : target!.name;
-      const ownPlace = scope.kind === 'territory' ? scope.place : undefined;
-      const aboveCaller = k === 'italia' ? scope.kind !== 'all' : Boolean(ownPlace && target && ctx.directory.contains(target, ownPlace) && target.code !== ownPlace.code);
-      const s: QuerySpec = aboveCaller
-        ? { ...spec, filters: userFilters, benchmark: k as 'ats' | 'regione' | 'italia' }
-        : { ...spec, filters: [...(target ? [{ dimension: cube.access.territory[target.level]!, op: 'eq' as const, value: target.code }] : []), ...userFilters] };
-      series.push({ key: k, label, result: await runQuery(ctx, cube.name, s, principal) });
+      const c = compareSeries(k, target, cube, ctx.directory);
+      if (!c) continue;
+      const s: QuerySpec = { ...spec, filters: [...c.filters, ...userFilters], ...(c.benchmark ? { benchmark: c.benchmark } : {}) };
+      series.push({ key: k, label: c.label, result: await runQuery(ctx, cube.name, s, principal) });
     }
     tables.push({ name: t.name, title: t.title, chart: t.chart, series });
   }

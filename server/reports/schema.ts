@@ -1,10 +1,11 @@
 /** The report file format (`cubes/reports/*.yaml`): a PAS report declared over a cube, no code per report. */
 import { z } from 'zod';
 import { LabelSchema } from '../model/schema.ts';
+import { PROFILES, ProfileSchema } from '../security/profiles.ts';
 
 const name = z.string().regex(/^[a-z][a-z0-9_]*$/);
 /** 'tutti': every profile, about its own scope (Prospetti, Confronti). */
-const LEVEL = z.enum(['nazionale', 'regionale', 'ats', 'comunale', 'ente', 'tutti']);
+const LEVEL = z.enum([...PROFILES, 'tutti']);
 
 export const ReportTableSchema = z.strictObject({
   name,
@@ -28,7 +29,7 @@ export const ReportFileSchema = z.strictObject({
   /** Level of the report: profiles of this level and above open it, for a territory of this level within their scope. */
   level: LEVEL,
   /** With level 'tutti': only these profiles open it (default every profile). */
-  profiles: z.array(z.enum(['nazionale', 'regionale', 'ats', 'comunale', 'ente'])).optional(),
+  profiles: z.array(ProfileSchema).optional(),
   cube: name,
   /** Dimensions the user may filter (the seed's filter list of the report). */
   filters: z.array(name).default([]),

@@ -7,17 +7,19 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import type { Caller, Role } from './principal.ts';
-import { ROLES } from './tokens.ts';
+import type { Caller } from './principal.ts';
+import { needsScope, RoleSchema, type Role } from './profiles.ts';
 
 const StoredKey = z.object({
   id: z.string(),
   name: z.string(),
-  profile: z.enum(ROLES),
+  profile: RoleSchema,
   scope: z.string().optional(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   created: z.string(),
   revoked: z.string().optional(),
+  /** ISO instant after which the key is refused. */
+  expires: z.string().optional(),
 });
 export type StoredKey = z.infer<typeof StoredKey>;
 const StoreFile = z.object({ keys: z.array(StoredKey) });
@@ -38,9 +40,17 @@ export class ApiKeyStore {
   }
 
   /** Creates a key and returns it in clear: the only time it is visible. */
-  create(o: { name: string; profile: Role; scope?: string }): { key: string; entry: StoredKey } {
+  create(o: { name: string; profile: Role; scope?: string; expires?: Date }): { key: string; entry: StoredKey } {
     const key = PREFIX + randomBytes(32).toString('base64url');
-    const entry: StoredKey = { id: randomBytes(6).toString('hex'), name: o.name, profile: o.profile, ...(o.scope ? { scope: o.scope } : {}), sha256: hash(key), created: new Date().toISOString() };
+    const entry: StoredKey = {
+      id: randomBytes(6).toString('hex'),
+      name: o.name,
+      profile: o.profile,
+      ...(o.scope ? { scope: o.scope } : {}),
+      sha256: hash(key),
+      created: new Date().toISOString(),
+      ...(o.expires ? { expires: o.expires.toISOString() } : {}),
+    };
     this.save([...this.list(), entry]);
     return { key, entry };
   }
@@ -53,15 +63,15 @@ export class ApiKeyStore {
     return true;
   }
 
-  /** The principal of a presented key, or undefined. Compares hashes in constant time. */
-  authenticate(key: string): Caller | undefined {
+  /** The principal of a presented key, or undefined (unknown, revoked or expired). Compares hashes in constant time. */
+  authenticate(key: string, now = new Date()): Caller | undefined {
     if (!key.startsWith(PREFIX)) return undefined;
     const presented = Buffer.from(hash(key), 'hex');
     const match = this.list().find((k) => !k.revoked && timingSafeEqual(Buffer.from(k.sha256, 'hex'), presented));
-    if (!match) return undefined;
+    if (!match || (match.expires && Date.parse(match.expires) <= now.getTime())) return undefined;
     const id = `apikey:${match.id}:${match.name}`;
     if (match.profile === 'admin') return { id, role: 'admin' };
-    return { id, profile: match.profile, ...(match.profile !== 'nazionale' ? { scope: match.scope } : {}) };
+    return { id, profile: match.profile, ...(needsScope(match.profile) ? { scope: match.scope } : {}) };
   }
 
   private save(keys: StoredKey[]): void {

@@ -5,8 +5,7 @@
  */
 import type { Engine } from '../engine/client.ts';
 
-export type Level = 'regione' | 'ats' | 'comune';
-export const LEVELS: readonly Level[] = ['regione', 'ats', 'comune'];
+import type { Level } from './profiles.ts';
 
 export interface Place {
   readonly level: Level;

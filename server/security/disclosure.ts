@@ -17,8 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Disclosure } from '../model/types.ts';
-import type { AggregatePlan, ExprNode, PlanMeasure } from '../query/plan.ts';
-import type { PerturbationInfo, ResultRow } from '../query/result.ts';
+import type { AggregatePlan, ExprNode, PlanMeasure } from '../plan/plan.ts';
+import type { PerturbationInfo, ResultRow } from '../plan/result.ts';
 import { buildPTable, perturbCount, type PTable } from './ptable.ts';
 
 /** Hidden measures: never part of an answer. */

@@ -1,5 +1,8 @@
 /** Who is asking. Authentication (tokens, API keys) produces one of these; the query path only reads it. */
-export type Profile = 'nazionale' | 'regionale' | 'ats' | 'comunale' | 'ente';
+import { AppError } from '../errors.ts';
+import type { Profile, Role } from './profiles.ts';
+
+export type { Profile, Role };
 
 export interface Principal {
   readonly id: string;
@@ -20,7 +23,19 @@ export interface Admin {
 /** Whoever presented valid credentials: a data profile or the administrator. */
 export type Caller = Principal | Admin;
 
-/** A data profile or the admin role: what tokens and API keys may carry. */
-export type Role = Profile | 'admin';
 
 export const isAdmin = (caller: Caller): caller is Admin => 'role' in caller && caller.role === 'admin';
+
+/** The administrator, or a refusal: administration is kept apart from reading data. */
+export function requireAdmin(caller: Caller | undefined): Admin {
+  if (!caller || !isAdmin(caller))
+    throw new AppError('FORBIDDEN_ROLE', caller ? `Le operazioni di amministrazione (/v1/admin) sono riservate al ruolo admin; il profilo ${caller.profile} consulta i dati.` : 'Operazione riservata al ruolo admin.');
+  return caller;
+}
+
+/** A data profile, or a refusal: the admin role reads no data. */
+export function requireDataProfile(caller: Caller): Principal {
+  if (isAdmin(caller))
+    throw new AppError('FORBIDDEN_ROLE', "Il ruolo admin amministra cubi e caricamenti e non consulta i dati: per interrogare i cubi usare un token di un profilo (es. npm run token -- --profile nazionale).");
+  return caller;
+}

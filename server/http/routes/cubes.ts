@@ -5,15 +5,14 @@ import { AppError } from '../../errors.ts';
 import type { Cube } from '../../model/types.ts';
 import { isDemo, runQuery, type QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
-import { findCube, findDimension } from '../../query/planner.ts';
-import { QuerySpecSchema, type QuerySpec } from '../../query/spec.ts';
-import { mayOpenLevel } from '../../security/levels.ts';
+import { findCube, findDimension } from '../../plan/predicates.ts';
+import { QuerySpecSchema, type QuerySpec } from '../../plan/spec.ts';
+import { checkCubeAccess, readableCubes } from '../../security/access.ts';
 import type { Principal } from '../../security/principal.ts';
-import { checkCubeAccess } from '../../security/scope.ts';
-import { perturbationHeader, toCsv } from '../formats/csv.ts';
-import { toXlsx } from '../formats/xlsx.ts';
+import { perturbationHeader, toCsv } from '../../formats/csv.ts';
+import { toXlsx } from '../../formats/xlsx.ts';
 import { auditQuery } from '../audit.ts';
-import { chooseFormat, FORMATS, MEDIA_TYPES } from '../negotiate.ts';
+import { chooseFormat, FORMATS, MEDIA_TYPES } from '../../formats/negotiate.ts';
 import { CubeOut, CubeSummaryOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
 
 export interface CubeRoutesOptions {
@@ -36,7 +35,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const status = await ctx.dataStatus();
     const principal = opts.principal(request);
-    const cubes = [...ctx.model.cubes.values()].filter((c) => !c.hidden && mayOpenLevel(principal.profile, c.access.level)).map((c) => ({
+    const cubes = readableCubes(ctx.model, principal).map((c) => ({
       name: c.name,
       label: c.label,
       description: c.description,
@@ -82,7 +81,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     const ctx = opts.context();
     const cube = findCube(ctx.model, request.params.cube);
     const dim = findDimension(cube, request.params.dimension);
-    return listMembers(ctx.engine, ctx.directory, cube, dim, request.query, opts.principal(request));
+    return listMembers(ctx, cube, dim, request.query, opts.principal(request));
   });
 
   const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {

@@ -5,11 +5,11 @@ import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import { loadAtsRecords } from '../../pon/load.ts';
 import { cellsOf, computeScheda } from '../../pon/scheda.ts';
-import { schedaXlsx } from '../../pon/xlsx.ts';
+import { schedaXlsx } from '../../formats/pon-xlsx.ts';
 import { isDemo, type QueryContext } from '../../query/execute.ts';
 import { ponAts } from '../../security/scope.ts';
 import { principalOf } from '../auth.ts';
-import { MEDIA_TYPES } from '../negotiate.ts';
+import { MEDIA_TYPES } from '../../formats/negotiate.ts';
 import { ProblemOut } from '../schemas.ts';
 
 const isoDate = z.iso.date().describe('YYYY-MM-DD');

@@ -3,14 +3,15 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
-import { labelText } from '../../query/crosstab.ts';
+import { labelText } from '../../present/crosstab.ts';
 import type { QueryContext } from '../../query/execute.ts';
 import { listMembers } from '../../query/members.ts';
 import type { Report } from '../../reports/load.ts';
-import { mayOpenReport, runReport } from '../../reports/run.ts';
-import { reportXlsx } from '../../reports/xlsx.ts';
+import { runReport } from '../../reports/run.ts';
+import { mayOpenReport } from '../../security/reports.ts';
+import { reportXlsx } from '../../formats/report-xlsx.ts';
 import { principalOf } from '../auth.ts';
-import { MEDIA_TYPES } from '../negotiate.ts';
+import { MEDIA_TYPES } from '../../formats/negotiate.ts';
 import { ProblemOut } from '../schemas.ts';
 
 const LabelOut = z.object({ it: z.string(), en: z.string().optional() });
@@ -44,12 +45,12 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
     const ctx = opts.context();
     const out = [];
     for (const r of opts.reports().values()) {
-      if (!mayOpenReport(r, principal.profile)) continue;
+      if (!mayOpenReport(r, principal, ctx.model)) continue;
       const cube = ctx.model.cubes.get(r.cube)!;
       const filters = [];
       for (const name of r.filters) {
         const dim = cube.dimensions.get(name)!;
-        const page = await listMembers(ctx.engine, ctx.directory, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
+        const page = await listMembers(ctx, cube, dim, { limit: INLINE_VALUES, offset: 0 }, principal);
         filters.push({
           dimension: name,
           label: dim.label,

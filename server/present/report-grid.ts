@@ -1,8 +1,8 @@
 /** A report laid out for a new sheet: indicators, then each table (one block per comparison), and where each chart goes. */
-import { labelText, type Lang } from '../../server/query/crosstab.ts';
-import { NUMBER_FORMATS, perturbationNote, toGrid, type GridValue } from '../../server/query/grid.ts';
-import type { Format } from '../../server/query/result.ts';
-import type { ReportResult } from '../../server/reports/run.ts';
+import { labelText, type Lang } from './crosstab.ts';
+import { NUMBER_FORMATS, perturbationNote, toGrid, type GridValue } from './grid.ts';
+import type { Format } from '../plan/result.ts';
+import type { ReportResult } from '../reports/run.ts';
 
 export interface ChartSpec {
   type: 'bar' | 'pie' | 'line';

@@ -1,5 +1,5 @@
 /**
- * XLSX for people: the shared sheet layout of `query/grid.ts` (caption with
+ * XLSX for people: the shared sheet layout of `present/grid.ts` (caption with
  * cube, filters, data date and demo notice; one header row per column
  * dimension and one of measure labels; code and label of each row dimension;
  * crosstab body with a number format per measure; bold totals; suppressed
@@ -8,9 +8,9 @@
  * "Definizioni" with what every measure and dimension means.
  */
 import ExcelJS from 'exceljs';
-import { labelText, toCrosstab, type Lang } from '../../query/crosstab.ts';
-import { toGrid, type Grid, type GridValue } from '../../query/grid.ts';
-import type { Format, QueryResult, ResultColumn } from '../../query/result.ts';
+import { labelText, toCrosstab, type Lang } from '../present/crosstab.ts';
+import { toGrid, type Grid, type GridValue } from '../present/grid.ts';
+import type { Format, QueryResult, ResultColumn } from '../plan/result.ts';
 
 export interface XlsxOptions {
   lang?: Lang;

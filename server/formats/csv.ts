@@ -19,9 +19,9 @@
  * in HTTP headers: see `csvMetadataHeaders`.
  */
 import { stringify } from 'csv-stringify/sync';
-import { SUPPRESSED_MARK } from '../../query/grid.ts';
-import type { Cell, PerturbationInfo, QueryResult } from '../../query/result.ts';
-import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../../query/crosstab.ts';
+import { SUPPRESSED_MARK } from '../present/grid.ts';
+import type { Cell, PerturbationInfo, QueryResult } from '../plan/result.ts';
+import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../present/crosstab.ts';
 
 export interface CsvOptions {
   /** Language of the member labels (`<dim>_label`); column names do not change. */

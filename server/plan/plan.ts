@@ -3,7 +3,8 @@
  * planner builds it from a validated spec; the scope rewrite transforms it
  * (plan in, plan out); the compiler is the only thing that turns it into SQL.
  */
-import type { Band } from '../model/types.ts';
+import type { Band, Cube } from '../model/types.ts';
+import type { QuerySpec } from './spec.ts';
 
 export type ParamType = 'Int64' | 'Float64' | 'String';
 
@@ -18,6 +19,8 @@ export type ExprNode =
 export type PredicateNode =
   | { readonly kind: 'in'; readonly expr: ExprNode; readonly values: readonly (string | number)[]; readonly type: ParamType; readonly negate: boolean }
   | { readonly kind: 'compare'; readonly expr: ExprNode; readonly op: '>=' | '<='; readonly value: string | number; readonly type: ParamType }
+  /** Text search: the expression contains the text (case-insensitive) or starts with it. */
+  | { readonly kind: 'match'; readonly expr: ExprNode; readonly mode: 'contains' | 'prefix'; readonly text: string }
   | { readonly kind: 'and'; readonly items: readonly PredicateNode[] }
   | { readonly kind: 'or'; readonly items: readonly PredicateNode[] }
   /** Matches nothing: what a scope rewrite yields when the caller may see no row. */
@@ -81,6 +84,7 @@ export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNod
     switch (p.kind) {
       case 'in':
       case 'compare':
+      case 'match':
         return { ...p, expr: fn(p.expr) };
       case 'and':
       case 'or':
@@ -105,4 +109,25 @@ export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNod
     })),
     where: plan.where.map(pred),
   };
+}
+
+/** A ratio whose denominator is a measure of another cube, joined on the dimensions both cubes share. */
+export interface CrossCubeRatio {
+  readonly name: string;
+  readonly numerator: string;
+  readonly cube: string;
+  readonly measure: string;
+  readonly sharedDimensions: readonly string[];
+  readonly plan: AggregatePlan;
+}
+
+export interface QueryPlan {
+  readonly cube: Cube;
+  readonly spec: QuerySpec;
+  readonly main: AggregatePlan;
+  readonly crossRatios: readonly CrossCubeRatio[];
+  /** Measures in the order asked for. */
+  readonly outputs: readonly string[];
+  /** Order and paging that must be applied after the cross-cube join (when ordering by such a ratio). */
+  readonly lateOrder: { readonly order: readonly PlanOrder[]; readonly limit: number; readonly offset: number } | null;
 }

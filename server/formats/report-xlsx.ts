@@ -1,8 +1,8 @@
 /** A report as a workbook: its indicators, one sheet per table (one block per comparison), the filters, the data date, the definitions. */
 import ExcelJS from 'exceljs';
-import { labelText } from '../query/crosstab.ts';
-import { NUMBER_FORMATS, perturbationNote, toGrid } from '../query/grid.ts';
-import type { ReportResult } from './run.ts';
+import { labelText } from '../present/crosstab.ts';
+import { NUMBER_FORMATS, perturbationNote, toGrid } from '../present/grid.ts';
+import type { ReportResult } from '../reports/run.ts';
 
 export async function reportXlsx(r: ReportResult): Promise<Buffer> {
   const wb = new ExcelJS.Workbook();

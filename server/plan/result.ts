@@ -38,7 +38,7 @@ export interface ResultRow {
   /** Present on subtotal / total rows: the dimensions this row rolls up. */
   rollup?: string[];
   /** Present when disclosure control hid the measures of this row (they are null). */
-  suppressed?: 'primary' | 'secondary';
+  suppressed?: 'primary' | 'secondary' | 'territory';
 }
 
 /** What an answer says about its protection by the cell key method (docs/riservatezza.md). */
@@ -70,8 +70,8 @@ export interface QueryResult {
   demo: boolean;
   /** True when `limit` cut the result. */
   truncated: boolean;
-  /** Cell suppression statistics (not produced by the cell key method; kept for formats that read it). */
-  suppression?: { threshold: number; primary: number; secondary: number };
+  /** Disclosure control applied to this answer, when the cube has a rule. */
+  suppression?: { threshold: number; primary: number; secondary: number; territory?: { minUnits: number; cells: number } };
   /** Disclosure control applied to this answer (cell key method), when the cube has a rule and the caller is not exempt. */
   perturbation?: PerturbationInfo;
 }

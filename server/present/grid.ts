@@ -5,7 +5,7 @@
  * marked, and a footnote. Pure data: writers only paint it.
  */
 import { labelText, toCrosstab, type Lang } from './crosstab.ts';
-import type { Format, PerturbationInfo, QueryResult } from './result.ts';
+import type { Format, PerturbationInfo, QueryResult } from '../plan/result.ts';
 
 export const SUPPRESSED_MARK = 'n.d.';
 

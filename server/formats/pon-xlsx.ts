@@ -1,6 +1,6 @@
 /** The sheet as the ATS files it: the official tables 1A, 1B and 2A with their titles, headings and men (a) / women (b) columns. */
 import ExcelJS from 'exceljs';
-import type { Cell, Scheda } from './scheda.ts';
+import type { Cell, Scheda } from '../pon/scheda.ts';
 
 const fmtDate = (d: string) => d.split('-').reverse().join('/');
 

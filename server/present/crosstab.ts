@@ -11,7 +11,7 @@
  * A dimension cell that is null without being rolled up (a member with no key
  * in the data) is a member of its own, labelled "Non indicato", never a total.
  */
-import type { Cell, Label, QueryResult, ResultColumn, ResultRow } from './result.ts';
+import type { Cell, Label, QueryResult, ResultColumn, ResultRow } from '../plan/result.ts';
 
 export type Lang = 'it' | 'en';
 

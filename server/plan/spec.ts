@@ -34,7 +34,7 @@ export const QuerySpecSchema = z
     benchmark: z
       .enum(['ats', 'regione', 'italia'])
       .optional()
-      .describe("Confronti: the total of the caller's ATS, Regione or Italy instead of its own territory; allowed only without territorial breakdown or filters"),
+      .describe("Confronti: the total of the caller's ATS, Regione or Italy instead of its own territory; rows, columns and filters only on the dimensions the cube declares safe for benchmarks (never territorial ones); cells gathering fewer than k comuni outside the caller's territory come back suppressed (\"suppressed\": \"territory\")"),
     order: z.array(OrderSchema).max(10).default([]).describe('default: row dimensions in member order, totals last'),
     limit: z.number().int().min(1).max(MAX_LIMIT).default(10_000).describe('maximum number of rows returned (totals included)'),
     offset: z.number().int().min(0).default(0),

@@ -1,0 +1,131 @@
+/**
+ * The security gate: every plan that reads data passes here before it is
+ * compiled, and this is the only place that decides access. For a query it
+ * decides which cubes the principal may read, the scope predicate, whether a
+ * benchmark is allowed and how it may be broken down, and the disclosure
+ * policy; execution only applies what the secured plan says. Member lists
+ * pass `secureMembers`, reports `reports.ts` (which only builds query specs
+ * that come back here).
+ */
+import { AppError } from '../errors.ts';
+import type { Cube, Dimension, Disclosure, Model } from '../model/types.ts';
+import type { AggregatePlan, PredicateNode, QueryPlan } from '../plan/plan.ts';
+import { findCube } from '../plan/predicates.ts';
+import type { ResultRow } from '../plan/result.ts';
+import { checkCubeAccess } from './access.ts';
+import { benchmarkOf, suppressThinCells } from './benchmark.ts';
+import type { Directory } from './directory.ts';
+import { cellKeySecret, perturb, withCellKeys } from './disclosure.ts';
+import type { Principal } from './principal.ts';
+import { checkTerritoryFilters, resolveScope, restrict } from './scope.ts';
+
+export interface GateContext {
+  readonly model: Model;
+  readonly directory: Directory;
+  /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
+  readonly nationalExemptFromDisclosure?: boolean;
+  /** The installation's secret of the cell key method (needed by every plan the rule applies to). */
+  readonly cellKeySecret?: string;
+}
+
+/** What disclosure control the answer to a secured plan gets. */
+export interface DisclosurePolicy {
+  /** The cube's small-count rule; absent for data that are not about persons. */
+  readonly rule?: Disclosure;
+  /** True when the rule is not applied to this principal (Nazionale with DISCLOSURE_NATIONAL_EXEMPT=true). */
+  readonly exempt: boolean;
+  /** Benchmarks: cells gathering fewer than `minUnits` comuni outside the caller's own territory are suppressed. */
+  readonly territory?: { readonly minUnits: number };
+}
+
+export interface SecuredPlan extends QueryPlan {
+  readonly disclosure: DisclosurePolicy;
+}
+
+/** Plan in, secured plan out (or an AppError saying what the principal may do instead). */
+export function secure(plan: QueryPlan, principal: Principal, ctx: GateContext): SecuredPlan {
+  checkCubeAccess(plan.cube, principal);
+  const others = plan.crossRatios.map((r) => findCube(ctx.model, r.cube));
+  for (const cube of others) checkCubeAccess(cube, principal);
+  const scope = resolveScope(principal, ctx.directory);
+  checkTerritoryFilters(plan.cube, plan.spec.filters, scope, ctx.directory);
+  const benchmark = benchmarkOf(plan, scope, ctx.directory);
+  const rule = plan.cube.disclosure;
+  const exempt = Boolean(rule && ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale');
+  let main = restrict(plan.main, plan.cube, benchmark.scope);
+  if (rule && !exempt) {
+    if (!ctx.cellKeySecret) throw new Error('the cell key secret is missing from the query context');
+    main = withCellKeys(main, rule, cellKeySecret(ctx.cellKeySecret));
+  }
+  if (benchmark.units) main = { ...main, measures: [...main.measures, benchmark.units.measure] };
+  return {
+    ...plan,
+    main,
+    crossRatios: plan.crossRatios.map((r, i) => ({ ...r, plan: restrict(r.plan, others[i], benchmark.scope) })),
+    disclosure: { rule, exempt, ...(benchmark.units ? { territory: { minUnits: benchmark.units.minUnits } } : {}) },
+  };
+}
+
+/** Whether the cell key method applies (ordering and paging come after it). */
+export const appliesRule = (policy: DisclosurePolicy): boolean => policy.rule !== undefined && !policy.exempt;
+
+export interface SuppressionReport {
+  threshold: number;
+  primary: number;
+  secondary: number;
+  /** Benchmark cells gathering too few territorial units. */
+  territory?: { minUnits: number; cells: number };
+}
+
+/**
+ * Applies the policy of a secured plan to its rows: benchmark cells with too few territorial units
+ * lose their measures, then the cell key method publishes the rest (cells published as 0 persons
+ * are left out). Removes the hidden measures.
+ */
+export function applyDisclosure(rows: ResultRow[], plan: AggregatePlan, measures: readonly string[], policy: DisclosurePolicy): { rows: ResultRow[]; suppression?: SuppressionReport } {
+  if (policy.territory) suppressThinCells(rows, measures, policy.territory.minUnits);
+  const published = appliesRule(policy) ? perturb(rows, plan, policy.rule!) : rows;
+  // Counted on the published rows: a cell left out is not reported.
+  const cells = published.filter((r) => r.suppressed === 'territory').length;
+  return { rows: published, ...(policy.territory ? { suppression: { threshold: 0, primary: 0, secondary: 0, territory: { minUnits: policy.territory.minUnits, cells } } } : {}) };
+}
+
+/**
+ * A member list: `plan` reads either the cube's fact table (values seen in the
+ * data) or the dimension's member table; the gate checks the cube and adds the
+ * scope restriction.
+ */
+export function secureMembers(plan: AggregatePlan, cube: Cube, dim: Dimension, principal: Principal, ctx: GateContext): AggregatePlan;
+/** Members the model lists (bands, inline lists): only the cube is checked. */
+export function secureMembers(plan: undefined, cube: Cube, dim: Dimension, principal: Principal, ctx: GateContext): undefined;
+export function secureMembers(plan: AggregatePlan | undefined, cube: Cube, dim: Dimension, principal: Principal, ctx: GateContext): AggregatePlan | undefined {
+  checkCubeAccess(cube, principal);
+  const scope = resolveScope(principal, ctx.directory);
+  if (!plan) return undefined;
+  if (plan.table === cube.table) return restrict(plan, cube, scope);
+  const predicate = memberTableScope(cube, dim, scope);
+  return predicate ? { ...plan, where: [predicate, ...plan.where] } : plan;
+}
+
+/**
+ * The restriction on a member table. For territory levels it keeps the members
+ * inside the caller's territory (member tables name their columns like the
+ * level keys); for the provider dimension of an Ente profile only the Ente.
+ */
+function memberTableScope(cube: Cube, dim: Dimension, scope: ReturnType<typeof resolveScope>): PredicateNode | undefined {
+  if (scope.kind === 'all') return undefined;
+  if (scope.kind === 'provider') {
+    if (dim.name !== cube.access.provider) return undefined;
+    return { kind: 'in', expr: { kind: 'column', column: tableKey(dim) }, values: [scope.provider.code], type: 'String', negate: false };
+  }
+  const isTerritory = Object.values(cube.access.territory).includes(dim.name);
+  if (!isTerritory) return undefined;
+  const scopeDim = cube.dimensions.get(cube.access.territory[scope.place.level]!);
+  if (!scopeDim) throw new AppError('FORBIDDEN_CUBE', `Il cubo "${cube.name}" non ha il livello territoriale "${scope.place.level}".`);
+  return { kind: 'in', expr: { kind: 'column', column: tableKey(scopeDim) }, values: [scope.place.code], type: 'String', negate: false };
+}
+
+function tableKey(dim: Dimension): string {
+  if (dim.members.kind !== 'table') throw new Error(`dimension ${dim.name} has no member table`);
+  return dim.members.key;
+}
