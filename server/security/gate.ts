@@ -83,7 +83,8 @@ export interface SuppressionReport {
  * are left out). Removes the hidden measures.
  */
 export function applyDisclosure(rows: ResultRow[], plan: AggregatePlan, measures: readonly string[], policy: DisclosurePolicy): { rows: ResultRow[]; suppression?: SuppressionReport } {
-  if (policy.territory) suppressThinCells(rows, measures, policy.territory.minUnits);
+  // Hidden measures (keys, person counts) stay for the perturbation, which removes them.
+  if (policy.territory) suppressThinCells(rows, measures.filter((m) => !m.startsWith('__')), policy.territory.minUnits);
   const published = appliesRule(policy) ? perturb(rows, plan, policy.rule!) : rows;
   // Counted on the published rows: a cell left out is not reported.
   const cells = published.filter((r) => r.suppressed === 'territory').length;
