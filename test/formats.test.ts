@@ -278,7 +278,7 @@ t.test('XLSX: caption, headers, number formats, frozen panes, suppression footno
   t.equal(ws.getCell('A1').value, 'Prova "cubo", con virgole');
   t.equal(ws.getCell('A1').font?.bold, true);
   t.equal(ws.getCell('A2').value, 'Filtro: Regione: Lazio');
-  t.match(String(ws.getCell('A3').value), /^Dati aggiornati al 02\/01\/26/);
+  t.match(String(ws.getCell('A3').value), /^Dati aggiornati al 02\/01\/2026, 04:04/);
   t.equal(ws.getCell('A4').value, 'Dati dimostrativi generati, non reali');
   // Row 6: column dimension (anno), row 7: measures; body from row 8.
   t.same(rowValues(ws, 6, 2, 8), ['Anno', '2022', '2022', '2023', '2023', 'Totale', 'Totale']);
@@ -308,7 +308,7 @@ t.test('XLSX: two dimensions per axis, a format per measure, every JSON number i
   const wb = await readXlsx(big);
   const ws = wb.getWorksheet('Dati')!;
   t.same(rowValues(ws, 1, 1, 3), ['Prestazioni sociali', null, null]);
-  t.same([2, 3, 4].map((r) => ws.getRow(r).getCell(1).value), ['Filtro: Anno: da 2022', 'Filtro: Servizio: SAD, ADI', 'Dati aggiornati al 01/04/26, 00:00 (versione L1)']);
+  t.same([2, 3, 4].map((r) => ws.getRow(r).getCell(1).value), ['Filtro: Anno: da 2022', 'Filtro: Servizio: SAD, ADI', 'Dati aggiornati al 01/04/2026, 00:00 (versione L1)']);
   t.notOk(ws.getRow(5).getCell(1).value, 'no demo notice on real data');
   // Rows 6-7: anno, servizio; row 8: measures; body from row 9. Four lead columns.
   t.match(ws.views[0], { state: 'frozen', xSplit: 4, ySplit: 8 });

@@ -1,34 +1,15 @@
 /** The server's REST API as the pane uses it, with failures turned into messages a person can act on. */
-import type { QueryResult } from '../../server/plan/result.ts';
+import type { CubeDescription, CubeSummary, MemberPage, PonScheda, QueryAnswer, ReportAnswer, ReportListing } from '../../server/http/schemas.ts';
 import type { QuerySpecInput } from '../../server/plan/spec.ts';
-import type { ReportResult } from '../../server/reports/run.ts';
 import { t, type Lang } from './i18n.ts';
+
+// The answers' types come from the server's response schemas: one contract, checked on both sides.
+export type { CubeDescription, CubeSummary, MemberPage, PonCell, PonScheda, ReportListing } from '../../server/http/schemas.ts';
 
 export class ApiError extends Error {
   constructor(readonly status: number, message: string) {
     super(message);
   }
-}
-
-export interface CubeSummary {
-  name: string;
-  label: { it: string; en?: string };
-  dimensions: string[];
-  measures: string[];
-  demo: boolean;
-  dataDate: string;
-}
-
-export interface CubeDescription {
-  name: string;
-  label: { it: string; en?: string };
-  dimensions: { name: string; label: { it: string; en?: string }; type: 'integer' | 'string'; ordered: boolean; hierarchy?: { name: string; level: number } }[];
-  measures: { name: string; label: { it: string; en?: string }; definition: string; format: string; additive: boolean }[];
-}
-
-export interface MemberPage {
-  total: number;
-  members: { key: string | number; label: { it: string; en?: string } }[];
 }
 
 export interface Credentials {
@@ -70,13 +51,13 @@ export class Api {
     return this.get<MemberPage>(`/v1/cubes/${encodeURIComponent(cube)}/dimensions/${encodeURIComponent(dimension)}/members?limit=${limit}${q ? `&q=${encodeURIComponent(q)}` : ''}`);
   }
   query(cube: string, spec: QuerySpecInput) {
-    return this.request<QueryResult>('POST', `/v1/cubes/${encodeURIComponent(cube)}/query`, spec);
+    return this.request<QueryAnswer>('POST', `/v1/cubes/${encodeURIComponent(cube)}/query`, spec);
   }
   reports() {
     return this.get<{ reports: ReportListing[] }>('/v1/reports');
   }
   report(name: string, body: { territorio?: string; filtri: Record<string, (string | number)[]> }) {
-    return this.request<ReportResult>('POST', `/v1/reports/${encodeURIComponent(name)}`, body);
+    return this.request<ReportAnswer>('POST', `/v1/reports/${encodeURIComponent(name)}`, body);
   }
   ponScheda(body: { fine_periodo: string; ats?: string }) {
     return this.request<PonScheda>('POST', '/v1/pon/avviso3/scheda', body);
@@ -110,29 +91,4 @@ export class Api {
     if (res.status >= 500) throw new ApiError(res.status, t(this.lang, 'errDown'));
     throw new ApiError(res.status, t(this.lang, 'errGeneric', { detail }));
   }
-}
-
-export interface ReportListing {
-  name: string;
-  label: { it: string; en?: string };
-  section: string;
-  level: string;
-  filters: { dimension: string; label: { it: string; en?: string }; total: number; values?: { key: string | number; label: { it: string; en?: string } }[] }[];
-}
-
-export interface PonCell {
-  id: string;
-  label: string;
-  totale: number;
-  uomini: number;
-  donne: number;
-}
-export interface PonScheda {
-  ats: string;
-  dia: string;
-  fine_periodo: string;
-  demo: boolean;
-  tabella_1A: { label: string; previsti: number; effettivi: number };
-  tabella_1B: { totale: PonCell; migranti: PonCell; disabilita: PonCell; status: PonCell[]; eta: PonCell[]; istruzione: PonCell[] };
-  tabella_2A: { servizi: PonCell[]; totale: PonCell };
 }

@@ -5,6 +5,7 @@
  */
 import type { Grid, GridValue } from '../../server/present/grid.ts';
 import type { ChartSpec } from '../../server/present/report-grid.ts';
+import { shortenTitle } from '../../server/present/sheet-names.ts';
 import { blockAt, growthRanges, overlapping, parseBlocks, parseCell, rangeName, SETTINGS_KEY, type Block } from './blocks.ts';
 
 export interface RangeLike {
@@ -153,7 +154,7 @@ export async function insertBlock(ctx: ContextLike, req: InsertRequest, now = ne
   if (req.newSheet) {
     const existing = ctx.workbook.worksheets.getItemOrNullObject(req.newSheet);
     await ctx.sync();
-    sheetName = existing.isNullObject ? req.newSheet : `${req.newSheet.slice(0, 26)} (${blocks.length + 1})`;
+    sheetName = existing.isNullObject ? req.newSheet : `${shortenTitle(req.newSheet, 26)} (${blocks.length + 1})`;
     sheet = ctx.workbook.worksheets.add(sheetName);
     sheet.activate();
     anchor = 'A1';

@@ -13,6 +13,7 @@ import { t, type Lang } from './i18n.ts';
 import { emptyState, toggleAxis, toSpec, type BuilderState } from './query-builder.ts';
 import { ponGrid } from './pon-grid.ts';
 import { reportGrid, type ChartSpec } from '../../server/present/report-grid.ts';
+import { shortenTitle } from '../../server/present/sheet-names.ts';
 import { userStorage } from './storage.ts';
 
 declare const Excel: { run<T>(fn: (ctx: ContextLike) => Promise<T>): Promise<T> } | undefined;
@@ -314,7 +315,7 @@ function wire() {
       const result = await api!.report(name, body);
       const { grid, charts } = reportGrid(result, lang);
       const block = await withExcel((ctx) =>
-        insertBlock(ctx, { kind: 'report', grid, charts, report: { name, ...body }, lang, dataDate: result.dataDate, dataVersion: result.dataVersion, newSheet: labelText(result.label, lang).slice(0, 24) }),
+        insertBlock(ctx, { kind: 'report', grid, charts, report: { name, ...body }, lang, dataDate: result.dataDate, dataVersion: result.dataVersion, newSheet: shortenTitle(labelText(result.label, lang), 24) }),
       );
       status(t(lang, 'inserted', { address: `${block.sheet}!${block.anchor}` }));
     }),

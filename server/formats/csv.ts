@@ -18,10 +18,13 @@
  * know about the answer (data date, filters, demo data, suppression) travels
  * in HTTP headers: see `csvMetadataHeaders`.
  */
-import { stringify } from 'csv-stringify/sync';
+import { stringify } from 'csv-stringify';
+import { stringify as stringifySync } from 'csv-stringify/sync';
+import { Readable } from 'node:stream';
 import { SUPPRESSED_MARK } from '../present/grid.ts';
-import type { Cell, PerturbationInfo, QueryResult } from '../plan/result.ts';
+import type { Cell, QueryResult } from '../plan/result.ts';
 import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../present/crosstab.ts';
+import { answerHeaders } from './headers.ts';
 
 export interface CsvOptions {
   /** Language of the member labels (`<dim>_label`); column names do not change. */
@@ -41,14 +44,27 @@ export function csvHeader(result: QueryResult, lang: Lang = 'it'): string[] {
   return headerOf(toCrosstab(result, { lang }));
 }
 
-export function toCsv(result: QueryResult, opts: CsvOptions = {}): string {
+/** Header record, then one record per crosstab row, produced one at a time. */
+function* csvRecords(result: QueryResult, opts: CsvOptions): Generator<string[]> {
   const x = toCrosstab(result, { lang: opts.lang ?? 'it' });
   const mark = opts.suppressed ?? SUPPRESSED_MARK;
-  const body = x.rows.map((r) => [
-    ...r.keys.flatMap((k, i) => [k === null ? '' : String(k), r.labels[i]]),
-    ...r.cells.map((v, i) => (r.suppressed[i] ? mark : v === null ? '' : String(v))),
-  ]);
-  return stringify([headerOf(x), ...body], { delimiter: opts.separator ?? ',', record_delimiter: 'windows' });
+  yield headerOf(x);
+  for (const r of x.rows)
+    yield [
+      ...r.keys.flatMap((k, i) => [k === null ? '' : String(k), r.labels[i]]),
+      ...r.cells.map((v, i) => (r.suppressed[i] ? mark : v === null ? '' : String(v))),
+    ];
+}
+
+const stringifyOptions = (opts: CsvOptions) => ({ delimiter: opts.separator ?? ',', record_delimiter: 'windows' as const });
+
+/** The CSV as a stream: records are produced and written one at a time. */
+export function csvStream(result: QueryResult, opts: CsvOptions = {}): Readable {
+  return Readable.from(csvRecords(result, opts)).pipe(stringify(stringifyOptions(opts)));
+}
+
+export function toCsv(result: QueryResult, opts: CsvOptions = {}): string {
+  return stringifySync([...csvRecords(result, opts)], stringifyOptions(opts));
 }
 
 /**
@@ -57,30 +73,7 @@ export function toCsv(result: QueryResult, opts: CsvOptions = {}): string {
  * percent-encoded, comma-separated), disclosure control.
  */
 export function csvMetadataHeaders(result: QueryResult, opts: Pick<CsvOptions, 'lang'> = {}): Record<string, string> {
-  const name = `${result.cube}.csv`;
-  const ascii = name.replace(/[^A-Za-z0-9._-]/g, '_');
-  const headers: Record<string, string> = {
-    'Content-Type': 'text/csv; charset=utf-8; header=present',
-    'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`,
-    'Content-Language': opts.lang ?? 'it',
-    'X-Cube': result.cube,
-    'X-Demo-Data': String(result.demo),
-    'X-Truncated': String(result.truncated),
-  };
-  if (result.dataDate) headers['X-Data-Date'] = result.dataDate;
-  if (result.dataVersion) headers['X-Data-Version'] = result.dataVersion;
-  if (result.filters.length) headers['X-Filters'] = result.filters.map(encodeURIComponent).join(', ');
-  if (result.perturbation) headers['X-Perturbation'] = perturbationHeader(result.perturbation);
-  if (result.suppression) {
-    const s = result.suppression;
-    headers['X-Suppression'] = `threshold=${s.threshold}; primary=${s.primary}; secondary=${s.secondary}`;
-  }
-  return headers;
-}
-
-/** The `X-Perturbation` header of a protected answer: its figures carry the cell key method's noise. */
-export function perturbationHeader(p: PerturbationInfo): string {
-  return `method=cell-key; threshold=${p.threshold}; max-noise=${p.maxNoise}; variance=${p.variance}; amount-noise=${p.amountNoise}`;
+  return answerHeaders({ ...result, name: result.cube }, 'csv', opts.lang);
 }
 
 function headerOf(x: Crosstab): string[] {

@@ -5,10 +5,12 @@ import swaggerUi from '@fastify/swagger-ui';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { QueryContext } from '../query/execute.ts';
 import { principalOf, registerAuth, type Authenticator } from './auth.ts';
 import { registerProblemHandler } from './problem.ts';
+import { errorDocRoutes } from './routes/errors-doc.ts';
+import { defaultResponseCheck, responseSerializer, type ResponseCheck } from './serializer.ts';
 import { cubeRoutes } from './routes/cubes.ts';
 import { ponRoutes } from './routes/pon.ts';
 import { previewRoutes } from './routes/preview.ts';
@@ -30,6 +32,8 @@ export interface AppOptions {
   addinDir?: string;
   /** Administration (/v1/admin): the model registry (hot reload, status) and where uploaded Parquet files are spooled. */
   admin?: { registry: ModelRegistry; spoolDir: string };
+  /** How JSON answers are checked against their response schemas (default: strict unless NODE_ENV=production). */
+  responseCheck?: ResponseCheck;
 }
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -37,7 +41,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const server = Fastify({ logger: opts.logger ?? false, bodyLimit: 1_000_000, ...(opts.https ? { https: opts.https } : {}) } as FastifyServerOptions) as unknown as FastifyInstance;
   const app = server.withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  app.setSerializerCompiler(responseSerializer(opts.responseCheck ?? defaultResponseCheck()));
   registerProblemHandler(app);
   registerAuth(app, { ...opts.auth, directory: () => opts.context().directory });
 
@@ -71,6 +75,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { persistAuthorization: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  await app.register(errorDocRoutes);
   app.get('/', { schema: { hide: true } }, async (_req, reply) => reply.redirect('/docs'));
 
   const addinDir = resolve(opts.addinDir ?? 'addin/dist');

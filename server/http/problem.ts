@@ -1,7 +1,7 @@
 /** One error handler: every failure leaves as application/problem+json (RFC 9457) with a message a person can act on. */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, ERRORS, type ErrorCode } from '../errors.ts';
+import { AppError, ERRORS, errorType, type ErrorCode } from '../errors.ts';
 
 export interface Problem {
   type: string;
@@ -14,7 +14,7 @@ export interface Problem {
 
 export function problemOf(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   const { status, title } = ERRORS[code];
-  return { type: `/docs/errors#${code}`, title, status, detail, code, ...extra };
+  return { type: errorType(code), title, status, detail, code, ...extra };
 }
 
 export function registerProblemHandler(app: FastifyInstance): void {
@@ -33,7 +33,12 @@ export function registerProblemHandler(app: FastifyInstance): void {
       problem = { ...problemOf('INVALID_REQUEST', err.message), status: err.statusCode };
     } else {
       request.log.error({ err }, 'unhandled error');
-      problem = problemOf('INTERNAL', "Errore interno del server. L'errore è stato registrato; riprovare o contattare l'amministratore.");
+      problem = problemOf('INTERNAL', `Errore interno del server, registrato con il codice ${request.id}: riprovare o comunicarlo all'amministratore.`);
+    }
+    // A server-side failure carries the id of its log lines, for whoever has to find them.
+    if (problem.status >= 500) {
+      if (err instanceof AppError) request.log.error({ err }, problem.code);
+      problem.requestId = request.id;
     }
     return reply.code(problem.status).type('application/problem+json').send(problem);
   });

@@ -12,6 +12,7 @@ import { ptableProblem } from '../security/ptable.ts';
 import { ModelFileSchema, type CubeFile, type DimensionFile, type MeasureFile, type ModelFile, type TableFile } from './schema.ts';
 import { isTerritorial, PROFILE_LEVEL, PROFILES } from '../security/profiles.ts';
 import type { Access, Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model, TableDef } from './types.ts';
+import { MEASURE_KINDS } from './measure-kinds.ts';
 
 export interface ModelIssue {
   file: string;
@@ -410,7 +411,7 @@ function resolveMeasure(name: string, m: MeasureFile, file: CubeFile, dimensions
     return { ...common, kind: 'ratio', numerator: m.numerator, denominator, additive: false };
   }
   if (m.numerator || m.denominator) issues.push(issueAt(at, path, `"numerator"/"denominator" only apply to type ratio`));
-  if (m.type !== 'count' && !m.column) issues.push(issueAt(at, path, `type ${m.type} needs "column"`));
+  if (MEASURE_KINDS[m.type].column === 'required' && !m.column) issues.push(issueAt(at, path, `type ${m.type} needs "column"`));
   const where: Record<string, readonly (string | number)[]> = {};
   for (const [dim, keys] of Object.entries(m.where ?? {})) {
     if (!dimensions.has(dim)) {
@@ -419,5 +420,5 @@ function resolveMeasure(name: string, m: MeasureFile, file: CubeFile, dimensions
     }
     where[dim] = keys;
   }
-  return { ...common, kind: m.type, column: m.column, where, additive: m.type !== 'count_distinct' };
+  return { ...common, kind: m.type, column: m.column, where, additive: MEASURE_KINDS[m.type].additive };
 }

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ProfileSchema } from '../security/profiles.ts';
+import { MEASURE_KIND_NAMES } from './measure-kinds.ts';
 
 const identifier = z
   .string()
@@ -78,7 +79,7 @@ export const MeasureSchema = z.strictObject({
   label: LabelSchema,
   definition: z.string().min(1).describe('what the figure counts, shown to users beside it'),
   format: MeasureFormat,
-  type: z.enum(['sum', 'count', 'count_distinct', 'ratio']),
+  type: z.enum(MEASURE_KIND_NAMES),
   column: columnName.optional().describe('column aggregated by sum and count_distinct'),
   where: z
     .record(identifier, z.array(MemberKey).min(1))

@@ -1,4 +1,5 @@
 /** The validated, resolved cube model the rest of the server works with. Plain readonly data. */
+import type { BaseMeasureKind } from './measure-kinds.ts';
 import type { Format, Label } from '../plan/result.ts';
 import type { Profile } from '../security/profiles.ts';
 
@@ -52,7 +53,7 @@ interface MeasureCommon {
 }
 
 export interface BaseMeasure extends MeasureCommon {
-  readonly kind: 'sum' | 'count' | 'count_distinct';
+  readonly kind: BaseMeasureKind;
   readonly column?: string;
   /** Dimension name -> allowed member keys. */
   readonly where: Readonly<Record<string, readonly MemberKey[]>>;

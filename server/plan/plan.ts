@@ -3,6 +3,7 @@
  * planner builds it from a validated spec; the scope rewrite transforms it
  * (plan in, plan out); the compiler is the only thing that turns it into SQL.
  */
+import type { Aggregate } from '../model/measure-kinds.ts';
 import type { Band, Cube } from '../model/types.ts';
 import type { QuerySpec } from './spec.ts';
 
@@ -40,7 +41,7 @@ export interface PlanMeasure {
    * cellKey: the sum, wrapping mod 2^64, of a keyed hash of each unit (returned as a decimal string);
    * topContribution: the largest sum of `arg` over the rows of one value of `by`.
    */
-  readonly aggregate: 'sum' | 'count' | 'uniqExact' | 'cellKey' | 'topContribution';
+  readonly aggregate: Aggregate | 'cellKey' | 'topContribution';
   readonly arg?: ExprNode;
   readonly where?: PredicateNode;
   /** cellKey: the values hashed into a unit's key with the secret (two UInt64, bound as parameters); distinct: each distinct unit once. */

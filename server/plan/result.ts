@@ -23,6 +23,8 @@ export interface ResultColumn {
   type?: 'integer' | 'string';
   /** Measures: false when rows must never be added up (distinct counts, ratios). */
   additive?: boolean;
+  /** Dimensions whose model lists their members (inline lists, bands): the keys in declared order. */
+  members?: (string | number)[];
   /**
    * Measures of a protected answer: true when the figure is perturbed by the cell key method (counts
    * and amounts get a small noise; each cell, subtotal and total on its own, so they need not add up).

@@ -3,10 +3,13 @@
  * of column-dimension members across, times the measures. CSV, XLSX and the
  * Excel add-in draw from it. Pure: no I/O, no formatting of numbers.
  *
- * Order, on both axes: members in order of first appearance in `result.rows`
- * (so the engine's ordering is kept), grouped by the earlier dimensions, and a
- * rolled-up member ("Totale") after the members it adds up. Subtotal rows thus
- * sit right below their group, the grand total last.
+ * Order: down the rows, members in order of first appearance in `result.rows`
+ * (so the engine's ordering, and the user's `order`, is kept); across the
+ * columns, members in the order the model declares them (Maschio before
+ * Femmina whatever the data), else in order of first appearance. On both axes
+ * grouped by the earlier dimensions, and a rolled-up member ("Totale") after
+ * the members it adds up. Subtotal rows thus sit right below their group, the
+ * grand total last.
  *
  * A dimension cell that is null without being rolled up (a member with no key
  * in the data) is a member of its own, labelled "Non indicato", never a total.
@@ -90,7 +93,7 @@ export function toCrosstab(result: QueryResult, opts: CrosstabOptions | Lang = {
     if (!colEntries.has(entryId(ce))) colEntries.set(entryId(ce), ce);
   }
   const rowOrder = hierarchical([...rowEntries.values()]);
-  const colOrder = hierarchical([...colEntries.values()]);
+  const colOrder = hierarchical([...colEntries.values()], columnDimensions.map((d) => d.members));
   if (colOrder.length === 0) colOrder.push({ keys: [], rolled: [] });
 
   const columns: CrosstabColumn[] = [];
@@ -137,10 +140,11 @@ function entryId(e: AxisEntry, upTo = e.keys.length): string {
 
 /**
  * Sorts axis positions (given in order of first appearance) level by level:
- * within the same leading members, a member comes where it first appeared,
- * and a rolled-up member after all the others.
+ * within the same leading members, a member comes at its place in the
+ * declared order of its dimension when there is one, else where it first
+ * appeared; a rolled-up member after all the others.
  */
-function hierarchical(entries: AxisEntry[]): AxisEntry[] {
+function hierarchical(entries: AxisEntry[], declared: readonly (readonly (string | number)[] | undefined)[] = []): AxisEntry[] {
   const firstSeen = new Map<string, number>();
   entries.forEach((e, n) => {
     for (let i = 1; i <= e.keys.length; i++) {
@@ -148,7 +152,14 @@ function hierarchical(entries: AxisEntry[]): AxisEntry[] {
       if (!firstSeen.has(id)) firstSeen.set(id, n);
     }
   });
-  const rank = (e: AxisEntry) => e.keys.map((_, i) => (e.rolled[i] ? Number.POSITIVE_INFINITY : firstSeen.get(entryId(e, i + 1))!));
+  const declaredAt = declared.map((keys) => (keys ? new Map(keys.map((k, i) => [String(k), i])) : undefined));
+  // Declared members first, in their order; then the others (e.g. a member without key) as they appeared.
+  const rank = (e: AxisEntry) =>
+    e.keys.map((k, i) => {
+      if (e.rolled[i]) return Number.POSITIVE_INFINITY;
+      const at = k === null ? undefined : declaredAt[i]?.get(String(k));
+      return at !== undefined ? at - entries.length : firstSeen.get(entryId(e, i + 1))!;
+    });
   const ranked = entries.map((e) => ({ e, rank: rank(e) }));
   ranked.sort((a, b) => {
     for (let i = 0; i < a.rank.length; i++) if (a.rank[i] !== b.rank[i]) return a.rank[i] < b.rank[i] ? -1 : 1;

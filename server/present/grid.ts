@@ -1,23 +1,72 @@
 /**
- * The sheet layout of a result, shared by the XLSX export and the Excel
+ * The sheet layout of a query result, shared by the XLSX export and the Excel
  * add-in: a caption (cube, filters, data date, demo notice), header rows, the
  * crosstab body with a number format per cell, bold totals, suppressed cells
  * marked, and a footnote. Pure data: writers only paint it.
+ *
+ * `layoutResult` gives the head and foot as rows and the body as an iterator,
+ * so a writer can stream a large answer row by row; `toGrid` is the same
+ * layout as one array (the add-in paints a range at once).
  */
-import { labelText, toCrosstab, type Lang } from './crosstab.ts';
-import type { Format, PerturbationInfo, QueryResult } from '../plan/result.ts';
+import { captionLines, suppressionNote } from './caption.ts';
+import { labelText, toCrosstab, type Crosstab, type Lang } from './crosstab.ts';
+import { numberFormat } from './number-formats.ts';
+import type { QueryResult, ResultColumn } from '../plan/result.ts';
 
 export const SUPPRESSED_MARK = 'n.d.';
 
-export const NUMBER_FORMATS: Record<Format, string> = {
-  euro: '#,##0.00 "€"',
-  integer: '#,##0',
-  decimal: '#,##0.00',
-  percent: '0.00%',
-  text: 'General',
-};
-
 export type GridValue = string | number | null;
+
+/** What a row is, for the painters: title, caption line, table heading, header, body, total, group label, note. */
+export type RowRole = 'title' | 'caption' | 'blank' | 'heading' | 'header' | 'body' | 'total' | 'group' | 'note';
+
+const BOLD_ROLES: ReadonlySet<RowRole> = new Set(['title', 'heading', 'header', 'total', 'group']);
+
+export interface GridRow {
+  values: GridValue[];
+  /** Excel number format of every cell ('General' for text). */
+  formats: string[];
+  role: RowRole;
+  /** Columns (0-based) of cells hidden by disclosure control. */
+  suppressed: number[];
+}
+
+export const isBold = (role: RowRole): boolean => BOLD_ROLES.has(role);
+
+/** A row of `width` cells: values padded with empty cells, numbers given `numFmt` unless formats are given. */
+export function gridRow(width: number, values: GridValue[], role: RowRole = 'body', opts: { formats?: string[]; numFmt?: string; suppressed?: number[] } = {}): GridRow {
+  const padded = [...values, ...Array(Math.max(0, width - values.length)).fill(null)];
+  const formats = opts.formats
+    ? [...opts.formats, ...Array(Math.max(0, width - opts.formats.length)).fill('General')]
+    : padded.map((v) => (typeof v === 'number' && opts.numFmt ? opts.numFmt : 'General'));
+  return { values: padded, formats, role, suppressed: opts.suppressed ?? [] };
+}
+
+/** Rows as the add-in paints them: values, formats and bold, as arrays. */
+export function paintable(rows: readonly GridRow[], width: number): Pick<Grid, 'values' | 'formats' | 'bold' | 'width' | 'suppressed'> {
+  return {
+    values: rows.map((r) => r.values),
+    formats: rows.map((r) => r.formats),
+    bold: rows.map((r) => isBold(r.role)),
+    suppressed: rows.flatMap((r, n) => r.suppressed.map((c): [number, number] => [n, c])),
+    width,
+  };
+}
+
+export interface ResultLayout {
+  width: number;
+  /** Columns of row headers (code + label per row dimension), frozen at the left. */
+  leadColumns: number;
+  /** Title, caption lines, a blank row, then the header rows. */
+  head: GridRow[];
+  /** Index in `head` of the first header row. */
+  headerStart: number;
+  /** The body, one row per crosstab row: a fresh iterator at every call. */
+  body(): Iterable<GridRow>;
+  bodyLength: number;
+  /** Notes under the body (the disclosure footnote). */
+  foot: GridRow[];
+}
 
 export interface Grid {
   values: GridValue[][];
@@ -36,64 +85,68 @@ export interface Grid {
   width: number;
 }
 
-/** The note every protected answer carries: figures are perturbed, cells and totals each on their own. */
-export function perturbationNote(p: PerturbationInfo, lang: Lang = 'it'): string {
-  return lang === 'en'
-    ? `Confidentiality: counts and amounts carry a small random deviation (cell key method: counts move by at most ${p.maxNoise}, never published as 1 or 2); each cell, subtotal and total is protected on its own, so totals may differ from the sum of their cells by a few units.`
-    : `Riservatezza: conteggi e importi hanno un piccolo scarto casuale (metodo della chiave di cella: i conteggi si spostano al più di ${p.maxNoise} e non valgono mai 1 o 2); ogni cella, subtotale e totale è protetto da sé, quindi un totale può differire di qualche unità dalla somma delle sue celle.`;
+const WORDS = { it: { code: 'Codice', name: 'Descrizione' }, en: { code: 'Code', name: 'Description' } } as const;
+
+/**
+ * Headers of a row dimension's two columns: its code and its label. A
+ * dimension whose label already says "Codice …" is not called "Codice codice …".
+ */
+export function dimensionHeaders(dim: ResultColumn, lang: Lang): [string, string] {
+  const label = labelText(dim.label, lang);
+  const w = WORDS[lang];
+  const rest = label.slice(w.code.length).trim();
+  if (label.toLowerCase().startsWith(`${w.code.toLowerCase()} `) && rest) return [label, `${w.name} ${rest}`];
+  return [`${w.code} ${label.toLowerCase()}`, label];
 }
 
-export function captionLines(result: QueryResult, lang: Lang = 'it'): string[] {
-  const date = result.dataDate ? new Date(result.dataDate).toLocaleString('it-IT', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Rome' }) : 'n.d.';
-  return [
-    ...result.filters.map((f) => `${lang === 'en' ? 'Filter' : 'Filtro'}: ${f}`),
-    `${lang === 'en' ? 'Data as of' : 'Dati aggiornati al'} ${date}${result.dataVersion ? ` (${lang === 'en' ? 'version' : 'versione'} ${result.dataVersion})` : ''}`,
-    ...(result.demo ? [lang === 'en' ? 'Generated demo data, not real' : 'Dati dimostrativi generati, non reali'] : []),
-    ...(result.truncated ? [lang === 'en' ? 'Result truncated: raise the limit or add filters' : 'Risultato troncato: aumentare il limite o aggiungere filtri'] : []),
-    ...(result.perturbation ? [perturbationNote(result.perturbation, lang)] : []),
-  ];
+/** The number format of each crosstab column: one per measure, with the decimals its smallest value needs. */
+function columnFormats(x: Crosstab): string[] {
+  const byMeasure = new Map<string, string>();
+  for (const m of x.measures) {
+    const at = x.columns.flatMap((c, i) => (c.measure.name === m.name ? [i] : []));
+    byMeasure.set(m.name, numberFormat(m.format, (function* () { for (const r of x.rows) for (const i of at) yield r.cells[i]; })()));
+  }
+  return x.columns.map((c) => byMeasure.get(c.measure.name)!);
 }
 
-export function toGrid(result: QueryResult, lang: Lang = 'it'): Grid {
+export function layoutResult(result: QueryResult, lang: Lang = 'it'): ResultLayout {
   const x = toCrosstab(result, lang);
   const lead = x.rowDimensions.length * 2;
   const width = Math.max(1, lead + x.columns.length);
-  const values: GridValue[][] = [];
-  const formats: string[][] = [];
-  const bold: boolean[] = [];
-  const push = (row: GridValue[], isBold: boolean, fmt?: string[]) => {
-    const padded = [...row, ...Array(Math.max(0, width - row.length)).fill(null)];
-    values.push(padded);
-    formats.push(fmt ?? padded.map(() => 'General'));
-    bold.push(isBold);
-  };
+  const pad = (values: GridValue[], role: RowRole, formats?: string[], suppressed: number[] = []) => gridRow(width, values, role, { formats, suppressed });
 
-  push([labelText(result.cubeLabel, lang)], true);
-  for (const line of captionLines(result, lang)) push([line], false);
-  push([], false);
-  const headerStart = values.length;
+  const head: GridRow[] = [pad([labelText(result.cubeLabel, lang)], 'title'), ...captionLines(result, lang).map((l) => pad([l], 'caption')), pad([], 'blank')];
+  const headerStart = head.length;
   // The column dimension's name sits just left of its members, in the last row-header column; with no row dimensions there is no such column.
-  x.columnDimensions.forEach((dim, i) => push([...(lead > 0 ? [...Array(lead - 1).fill(null), labelText(dim.label, lang)] : []), ...x.columns.map((c) => c.labels[i])], true));
-  const codeWord = lang === 'en' ? 'Code' : 'Codice';
-  push([...x.rowDimensions.flatMap((d) => [`${codeWord} ${labelText(d.label, lang).toLowerCase()}`, labelText(d.label, lang)]), ...x.columns.map((c) => labelText(c.measure.label, lang))], true);
-  const headerEnd = values.length - 1;
+  x.columnDimensions.forEach((dim, i) => head.push(pad([...(lead > 0 ? [...Array(lead - 1).fill(null), labelText(dim.label, lang)] : []), ...x.columns.map((c) => c.labels[i])], 'header')));
+  head.push(pad([...x.rowDimensions.flatMap((d) => dimensionHeaders(d, lang)), ...x.columns.map((c) => labelText(c.measure.label, lang))], 'header'));
 
-  const suppressed: [number, number][] = [];
-  for (const r of x.rows) {
-    const rowIndex = values.length;
-    const cells: GridValue[] = r.cells.map((v, i) => {
-      if (!r.suppressed[i]) return v;
-      suppressed.push([rowIndex, lead + i]);
-      return SUPPRESSED_MARK;
-    });
-    const fmt = [...Array(lead).fill('General'), ...x.columns.map((c, i) => (r.suppressed[i] ? 'General' : NUMBER_FORMATS[c.measure.format]))];
-    push([...r.keys.flatMap((k, i) => [k === null ? '' : k, r.labels[i]]), ...cells], r.rollup.length > 0, fmt);
-  }
-  if (suppressed.length && result.suppression)
-    push([lang === 'en'
-      ? `${SUPPRESSED_MARK} = not available to protect confidentiality (cells with fewer than ${result.suppression.threshold} beneficiaries and complementary cells).`
-      : `${SUPPRESSED_MARK} = dato non disponibile per tutela della riservatezza (celle con meno di ${result.suppression.threshold} beneficiari e celle complementari).`], false);
-  return { values, formats, bold, headerStart, headerEnd, leadColumns: lead, suppressed, width };
+  const formats = columnFormats(x);
+  const body = function* (): Iterable<GridRow> {
+    for (const r of x.rows) {
+      const suppressed: number[] = [];
+      const cells: GridValue[] = r.cells.map((v, i) => {
+        if (!r.suppressed[i]) return v;
+        suppressed.push(lead + i);
+        return SUPPRESSED_MARK;
+      });
+      const fmt = [...Array(lead).fill('General'), ...formats.map((f, i) => (r.suppressed[i] ? 'General' : f))];
+      yield pad([...r.keys.flatMap((k, i) => [k === null ? '' : k, r.labels[i]]), ...cells], r.rollup.length > 0 ? 'total' : 'body', fmt, suppressed);
+    }
+  };
+  const anySuppressed = x.rows.some((r) => r.suppressed.some(Boolean));
+  const foot = anySuppressed && result.suppression ? [pad([suppressionNote(SUPPRESSED_MARK, result.suppression.threshold, lang)], 'note')] : [];
+  return { width, leadColumns: lead, head, headerStart, body, bodyLength: x.rows.length, foot };
+}
+
+/** A layout as one array of rows (head, body, foot). */
+export function gridOf(layout: ResultLayout): Grid {
+  const rows = [...layout.head, ...layout.body(), ...layout.foot];
+  return { ...paintable(rows, layout.width), headerStart: layout.headerStart, headerEnd: layout.head.length - 1, leadColumns: layout.leadColumns };
+}
+
+export function toGrid(result: QueryResult, lang: Lang = 'it'): Grid {
+  return gridOf(layoutResult(result, lang));
 }
 
 /** Detail rows only, one column per dimension label and measure: for an Excel table and the user's own PivotTables. */
@@ -101,16 +154,15 @@ export function toFlatTable(result: QueryResult, lang: Lang = 'it'): { header: s
   const dims = result.columns.filter((c) => c.kind === 'dimension');
   const measures = result.columns.filter((c) => c.kind === 'measure');
   const header = [...dims.map((d) => labelText(d.label, lang)), ...measures.map((m) => labelText(m.label, lang))];
-  const rows = result.rows
-    .filter((r) => !r.rollup)
-    .map((r) => [
-      ...dims.map((d) => {
-        const key = r[d.name] as string | number | null;
-        return key === null ? null : labelText(result.labels[d.name]?.[String(key)], lang) || String(key);
-      }),
-      ...measures.map((m) => (r.suppressed ? SUPPRESSED_MARK : (r[m.name] as number | null))),
-    ]);
-  const formats = [...dims.map(() => 'General'), ...measures.map((m) => NUMBER_FORMATS[m.format])];
+  const detail = result.rows.filter((r) => !r.rollup);
+  const rows = detail.map((r) => [
+    ...dims.map((d) => {
+      const key = r[d.name] as string | number | null;
+      return key === null ? null : labelText(result.labels[d.name]?.[String(key)], lang) || String(key);
+    }),
+    ...measures.map((m) => (r.suppressed ? SUPPRESSED_MARK : (r[m.name] as number | null))),
+  ]);
+  const formats = [...dims.map(() => 'General'), ...measures.map((m) => numberFormat(m.format, detail.map((r) => r[m.name] as number | null)))];
   const nonAdditive = measures.filter((m) => m.additive === false).map((m) => labelText(m.label, lang));
   return { header, rows, formats, nonAdditive };
 }

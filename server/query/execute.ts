@@ -14,7 +14,7 @@ import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from
 import type { LabelCache } from './labels.ts';
 import type { AggregatePlan, PlanDimension } from '../plan/plan.ts';
 import type { QueryPlan } from '../plan/plan.ts';
-import { findDimension } from '../plan/predicates.ts';
+import { declaredKeys, findDimension } from '../plan/predicates.ts';
 import { planQuery } from './planner.ts';
 import type { Label, QueryResult, ResultColumn, ResultRow } from '../plan/result.ts';
 import type { QuerySpec } from '../plan/spec.ts';
@@ -204,7 +204,8 @@ function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 
 function resultColumns(cube: Cube, plan: QueryPlan, rule: Disclosure | undefined): ResultColumn[] {
   const cols: ResultColumn[] = plan.main.dimensions.map((d) => {
     const dim = cube.dimensions.get(d.name)!;
-    return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type };
+    const members = declaredKeys(dim);
+    return { name: d.name, kind: 'dimension', axis: d.axis, label: dim.label, format: 'text', definition: dim.description, type: dim.type, ...(members ? { members: [...members] } : {}) };
   });
   for (const name of plan.outputs) {
     const m = cube.measures.get(name)!;

@@ -3,6 +3,7 @@
  * model and says what is allowed when something is not. No SQL here.
  */
 import { AppError } from '../errors.ts';
+import { MEASURE_KINDS } from '../model/measure-kinds.ts';
 import type { Cube, Dimension, Model } from '../model/types.ts';
 import type { AggregatePlan, CrossCubeRatio, PlanDimension, PlanMeasure, PlanOrder, PlanRatio, PredicateNode, QueryPlan } from '../plan/plan.ts';
 import { coerceKey, declaredKeys, findCube, findDimension, keyExpr, memberPredicate, paramType } from '../plan/predicates.ts';
@@ -27,7 +28,7 @@ export function planQuery(model: Model, cubeName: string, spec: QuerySpec): Quer
     if (m.kind === 'ratio') throw new Error(`ratio ${name} used as a base measure`);
     base.set(name, {
       name,
-      aggregate: m.kind === 'count_distinct' ? 'uniqExact' : m.kind,
+      aggregate: MEASURE_KINDS[m.kind].aggregate,
       arg: m.column ? { kind: 'column', column: m.column } : undefined,
       where: Object.keys(m.where).length ? and(Object.entries(m.where).map(([d, keys]) => memberPredicate(findDimension(cube, d), 'in', keys))) : undefined,
     });

@@ -1,4 +1,5 @@
 /** The cube API: list, describe, members, query. Routes only wire the query path to the formats. */
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
@@ -9,20 +10,20 @@ import { findCube, findDimension } from '../../plan/predicates.ts';
 import { QuerySpecSchema, type QuerySpec } from '../../plan/spec.ts';
 import { checkCubeAccess, readableCubes } from '../../security/access.ts';
 import type { Principal } from '../../security/principal.ts';
-import { perturbationHeader, toCsv } from '../../formats/csv.ts';
-import { toXlsx } from '../../formats/xlsx.ts';
+import { QUERY_ANSWER } from '../../formats/documents.ts';
+import { answerHeaders } from '../../formats/headers.ts';
+import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
 import { auditQuery } from '../audit.ts';
-import { chooseFormat, FORMATS, MEDIA_TYPES } from '../../formats/negotiate.ts';
-import { CubeOut, CubeSummaryOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
+import { CubeListOut, CubeOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
 
 export interface CubeRoutesOptions {
   context: () => QueryContext;
-  principal: (request: import('fastify').FastifyRequest) => Principal;
+  principal: (request: FastifyRequest) => Principal;
 }
 
 const cubeParam = z.object({ cube: z.string().min(1).max(64).describe('cube name').meta({ example: 'prestazioni' }) });
 const formatQuery = z.object({
-  format: z.enum(FORMATS).optional().describe('json (default), csv or xlsx; or use the Accept header'),
+  format: formatParam(QUERY_ANSWER),
   lang: z.enum(['it', 'en']).optional().describe('language of labels in CSV/XLSX (default it)'),
 });
 
@@ -30,7 +31,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
   const errors = { 400: ProblemOut, 404: ProblemOut };
 
   app.get('/v1/cubes', {
-    schema: { tags: ['cubi'], summary: 'Elenco dei cubi che il profilo può aprire', response: { 200: z.object({ cubes: z.array(CubeSummaryOut) }) } },
+    schema: { tags: ['cubi'], summary: 'Elenco dei cubi che il profilo può aprire', response: { 200: CubeListOut } },
   }, async (request) => {
     const ctx = opts.context();
     const status = await ctx.dataStatus();
@@ -84,19 +85,11 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     return listMembers(ctx, cube, dim, request.query, opts.principal(request));
   });
 
-  const answer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' | undefined, request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply) => {
-    const chosen = chooseFormat(format, request.headers.accept);
+  const queryAnswer = async (cubeName: string, spec: QuerySpec, format: string | undefined, lang: 'it' | 'en' = 'it', request: FastifyRequest, reply: FastifyReply) => {
+    const chosen = chooseFormat(QUERY_ANSWER, format, request.headers.accept);
     const result = await runQuery(opts.context(), cubeName, spec, opts.principal(request));
     auditQuery(request, { cube: cubeName, spec }, result);
-    reply.header('X-Data-Date', result.dataDate).header('X-Data-Version', result.dataVersion);
-    if (result.perturbation) reply.header('X-Perturbation', perturbationHeader(result.perturbation));
-    if (chosen === 'csv') {
-      return reply.type(MEDIA_TYPES.csv).header('Content-Disposition', `attachment; filename="${result.cube}.csv"`).send(toCsv(result, { lang }));
-    }
-    if (chosen === 'xlsx') {
-      return reply.type(MEDIA_TYPES.xlsx).header('Content-Disposition', `attachment; filename="${result.cube}.xlsx"`).send(await toXlsx(result, { lang }));
-    }
-    return reply.type(MEDIA_TYPES.json).send(JSON.stringify(result));
+    return answer(reply, QUERY_ANSWER, result, chosen, answerHeaders({ ...result, name: result.cube }, chosen, lang), { lang });
   };
 
   app.post('/v1/cubes/:cube/query', {
@@ -111,7 +104,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
       body: QuerySpecSchema,
       response: { 200: QueryResultOut, ...errors, 406: ProblemOut },
     },
-  }, async (request, reply) => answer(request.params.cube, request.body, request.query.format, request.query.lang, request, reply));
+  }, async (request, reply) => queryAnswer(request.params.cube, request.body, request.query.format, request.query.lang, request, reply));
 
   app.get('/v1/cubes/:cube/query', {
     schema: {
@@ -134,7 +127,7 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
       const issues = spec.error.issues.map((i) => ({ path: `q.${i.path.join('.')}`, message: i.message }));
       throw new AppError('INVALID_REQUEST', `La query non è valida: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`, { issues });
     }
-    return answer(request.params.cube, spec.data, request.query.format, request.query.lang, request, reply);
+    return queryAnswer(request.params.cube, spec.data, request.query.format, request.query.lang, request, reply);
   });
 };
 

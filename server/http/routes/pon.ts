@@ -3,14 +3,16 @@ import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
+import { PON_SHEET } from '../../formats/documents.ts';
+import { answerHeaders } from '../../formats/headers.ts';
+import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
 import { loadAtsRecords } from '../../pon/load.ts';
 import { cellsOf, computeScheda } from '../../pon/scheda.ts';
-import { schedaXlsx } from '../../formats/pon-xlsx.ts';
 import { isDemo, type QueryContext } from '../../query/execute.ts';
 import { ponAts } from '../../security/scope.ts';
+import { audit } from '../audit.ts';
 import { principalOf } from '../auth.ts';
-import { MEDIA_TYPES } from '../../formats/negotiate.ts';
-import { ProblemOut } from '../schemas.ts';
+import { PonDrillOut, PonSchedaOut, ProblemOut } from '../schemas.ts';
 
 const isoDate = z.iso.date().describe('YYYY-MM-DD');
 const SchedaRequest = z.strictObject({
@@ -18,19 +20,6 @@ const SchedaRequest = z.strictObject({
   fine_periodo: isoDate.describe('last day of the monitored period, e.g. 2018-12-31').meta({ example: '2018-12-31' }),
   dia: isoDate.optional().describe("activity start date; defaults to the project's DIA"),
 });
-
-const CellOut = z.object({ id: z.string(), label: z.string(), totale: z.number(), uomini: z.number().describe('colonna (a)'), donne: z.number().describe('colonna (b)') });
-const SchedaOut = z.object({
-  ats: z.string(),
-  dia: z.string(),
-  fine_periodo: z.string(),
-  demo: z.boolean(),
-  dataVersion: z.string().describe("id of the last load of the PON data (also in X-Data-Version)"),
-  tabella_1A: z.object({ id: z.string(), label: z.string(), previsti: z.number(), effettivi: z.number() }),
-  tabella_1B: z.object({ totale: CellOut, migranti: CellOut, disabilita: CellOut, status: z.array(CellOut), eta: z.array(CellOut), istruzione: z.array(CellOut) }),
-  tabella_2A: z.object({ servizi: z.array(CellOut), totale: CellOut }),
-});
-const DrillOut = z.object({ cella: z.string(), label: z.string(), nuclei: z.array(z.string()).optional(), uomini: z.array(z.string()).optional(), donne: z.array(z.string()).optional() });
 
 export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> = async (app, opts) => {
   const compute = async (principal: ReturnType<typeof principalOf>, body: z.infer<typeof SchedaRequest>, microdata = false) => {
@@ -50,35 +39,32 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
       tags: ['PON'],
       summary: 'Scheda di monitoraggio fisico (tabelle 1A, 1B, 2A) dell\'ATS, dai microdati',
       description: 'Valori cumulati dalla DIA alla fine del periodo, con le regole delle linee guida. `?format=xlsx` restituisce la scheda da trasmettere. Ogni cella ha un `id` per il dettaglio (/v1/pon/avviso3/dettaglio).',
-      querystring: z.object({ format: z.enum(['json', 'xlsx']).optional() }),
+      querystring: z.object({ format: formatParam(PON_SHEET) }),
       body: SchedaRequest,
-      response: { 200: SchedaOut, 400: ProblemOut, 403: ProblemOut, 404: ProblemOut },
+      response: { 200: PonSchedaOut, 400: ProblemOut, 403: ProblemOut, 404: ProblemOut, 406: ProblemOut },
     },
-  }, async (request, typedReply) => {
-    // The body is sent already serialised (JSON text or a workbook).
-    const reply = typedReply as unknown as FastifyReply;
+  }, async (request, reply) => {
+    const format = chooseFormat(PON_SHEET, request.query.format, request.headers.accept);
     const principal = principalOf(request);
     const { scheda, ctx, ats } = await compute(principal, request.body);
-    request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: 'pon_avviso3_scheda', ats, filters: request.body, cells: cellsOf(scheda).size + 2, suppressed: 0 } }, 'audit');
+    audit(request, { report: 'pon_avviso3_scheda', ats, filters: request.body, cells: cellsOf(scheda).size + 2, suppressed: 0 });
     const status = await ctx.dataStatus();
     // The PON data are five tables: generated together ('pon') or loaded one by one ('pon_nuclei', ...); the latest load speaks for them.
     const latest = Object.keys(status.sources).filter((s) => s === 'pon' || s.startsWith('pon_')).sort((a, b) => status.sources[b].localeCompare(status.sources[a]))[0];
     const dataVersion = latest ? status.versions[latest] : '';
+    const dataDate = latest ? status.sources[latest] : '';
     const demo = latest ? isDemo(status, latest) : status.demo;
-    reply.header('X-Data-Date', latest ? status.sources[latest] : '').header('X-Data-Version', dataVersion);
-    if (request.query.format === 'xlsx') {
-      const name = ctx.directory.find('ats', ats)?.name ?? ats;
-      return reply.type(MEDIA_TYPES.xlsx).header('Content-Disposition', `attachment; filename="scheda-pon-${ats}-${scheda.fine_periodo}.xlsx"`).send(await schedaXlsx(scheda, name, demo));
-    }
     // Counts only: member ids are behind the drill-through, for the ATS itself.
     const strip = <T extends { ids?: unknown }>(c: T) => { const { ids: _ids, ...rest } = c; return rest; };
     const b = scheda.tabella_1B;
-    return reply.type('application/json').send(JSON.stringify({
-      ats, dia: scheda.dia, fine_periodo: scheda.fine_periodo, demo, dataVersion,
+    const doc = {
+      ats, ats_nome: ctx.directory.find('ats', ats)?.name, dia: scheda.dia, fine_periodo: scheda.fine_periodo, demo, dataVersion,
       tabella_1A: strip(scheda.tabella_1A),
       tabella_1B: { totale: strip(b.totale), migranti: strip(b.migranti), disabilita: strip(b.disabilita), status: b.status.map(strip), eta: b.eta.map(strip), istruzione: b.istruzione.map(strip) },
       tabella_2A: { servizi: scheda.tabella_2A.servizi.map(strip), totale: strip(scheda.tabella_2A.totale) },
-    }));
+    };
+    const headers = answerHeaders({ name: `scheda-pon-${ats}-${scheda.fine_periodo}`, dataDate, dataVersion, demo, filters: [] }, format);
+    return answer(reply as FastifyReply, PON_SHEET, doc, format, headers, { lang: 'it' });
   });
 
   app.post('/v1/pon/avviso3/dettaglio', {
@@ -86,12 +72,12 @@ export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> =
       tags: ['PON'],
       summary: 'Dettaglio di una cella della scheda: gli identificativi pseudonimi dei componenti (solo utente ATS)',
       body: SchedaRequest.extend({ cella: z.string().min(2).max(64).describe('id of a cell, e.g. 1B.eta.18-24 or 1A.nuclei').meta({ example: '1B.totale' }) }),
-      response: { 200: DrillOut, 400: ProblemOut, 403: ProblemOut, 404: ProblemOut },
+      response: { 200: PonDrillOut, 400: ProblemOut, 403: ProblemOut, 404: ProblemOut },
     },
   }, async (request) => {
     const principal = principalOf(request);
     const { scheda, ats } = await compute(principal, request.body, true);
-    request.log.info({ audit: { who: principal.id, profile: principal.profile, scope: principal.scope ?? null, report: 'pon_avviso3_dettaglio', ats, filters: request.body, cells: 1, suppressed: 0 } }, 'audit');
+    audit(request, { report: 'pon_avviso3_dettaglio', ats, filters: request.body, cells: 1, suppressed: 0 });
     if (request.body.cella === scheda.tabella_1A.id) return { cella: scheda.tabella_1A.id, label: scheda.tabella_1A.label, nuclei: scheda.tabella_1A.ids };
     const cell = cellsOf(scheda).get(request.body.cella);
     if (!cell) throw new AppError('NOT_FOUND', `La cella "${request.body.cella}" non esiste. Celle: ${[scheda.tabella_1A.id, ...cellsOf(scheda).keys()].join(', ')}.`);
