@@ -51,6 +51,7 @@ const registry = await ModelRegistry.open({
   dir: cubesDir,
   engine,
   nationalExemptFromDisclosure: auth.nationalExemptFromDisclosure,
+  cellKeySecret: auth.cellKeySecret,
   log,
   cacheBytes: config.resultCacheMb * 1024 * 1024,
   warm: config.warmCache,

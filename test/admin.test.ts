@@ -17,7 +17,8 @@ import { ApiKeyStore } from '../server/security/api-keys.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
 import type { Role } from '../server/security/principal.ts';
 import { tempEngine } from './helpers/engine.ts';
-import { TEST_SECRET } from './helpers/app.ts';
+import { TEST_CELL_KEY_SECRET, TEST_SECRET } from './helpers/app.ts';
+import { protectedTruth } from './helpers/cellkey.ts';
 import { SAD_CUBE } from './fixtures/sad-cube.ts';
 
 const { engine, dir, dispose } = await tempEngine();
@@ -25,7 +26,7 @@ await prepareData(engine, { demoRows: 20_000, seed: 5, log: () => {} });
 const cubes = mkdtempSync(join(tmpdir(), 'pas-admin-cubes-'));
 cpSync('cubes', cubes, { recursive: true });
 writeFileSync(join(cubes, 'sad_test.yaml'), SAD_CUBE);
-const registry = await ModelRegistry.open({ dir: cubes, engine, debounceMs: 50 });
+const registry = await ModelRegistry.open({ dir: cubes, engine, debounceMs: 50, cellKeySecret: TEST_CELL_KEY_SECRET });
 registry.watch();
 const apiKeys = new ApiKeyStore(join(dir, 'keys.json'));
 const app = await buildApp({
@@ -89,8 +90,9 @@ t.test('hot reload: a valid change is picked up, an invalid one refused while th
   await until(() => registry.snapshot().version > v1, 'the valid change');
   const added = await query(['prestazioni_erogate']);
   t.equal(added.statusCode, 200);
-  const [{ n }] = await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table('prestazioni')}`);
-  t.equal(added.json().rows[0].prestazioni_erogate, Number(n), 'the new measure counts the records (hand SQL)');
+  // A national answer is protected: the hand count goes through the documented cell key method.
+  const { n } = (await protectedTruth(engine, { table: engine.table('prestazioni'), where: '1', dims: [], rule: registry.context().model.cubes.get('prestazioni')!.disclosure! }, { n: { kind: 'records' } })).get('')!;
+  t.equal(added.json().rows[0].prestazioni_erogate, n, 'the new measure counts the records (hand SQL)');
   t.notOk(oldContext.model.cubes.get('prestazioni')!.measures.has('prestazioni_erogate'), 'a request holding the old snapshot keeps the old model');
   t.ok(registry.context().model.cubes.get('prestazioni')!.measures.has('prestazioni_erogate'));
 
@@ -139,7 +141,11 @@ t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with rea
   const answer = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: nat, payload: { measures: ['utenti', 'ore'], rows: ['comune'] } });
   t.equal(answer.json().dataVersion, load.id, 'the answer names the load as its data version');
   t.equal(answer.headers['x-data-version'], load.id);
-  t.same(answer.json().rows.map((r: { comune: string; ore: number }) => [r.comune, r.ore]).sort(), [['015146', null], ['058091', 12.5]], 'Roma 3.5+4+5; Milano has one person: suppressed');
+  // Roma 3.5+4+5 by 3 persons, Milano 1 person: published as the documented cell key method gives them (Milano 0 or at least 3 persons).
+  const sad = registry.context().model.cubes.get('sad_test')!.disclosure!;
+  const sadTruth = (dims: string[]) => protectedTruth(engine, { table: engine.table('sad_test'), where: '1', dims, rule: sad }, { ore: { kind: 'amount', column: 'ore' } });
+  t.same(answer.json().rows.map((r: { comune: string; ore: number }) => [r.comune, r.ore]).sort(), [...(await sadTruth(['comune']))].map(([k, v]) => [k, v.ore]).sort(), 'Roma 3.5+4+5; Milano has one person: perturbed');
+  t.notOk(answer.json().rows.some((r: { utenti: number }) => r.utenti === 1 || r.utenti === 2), 'no 1 or 2 persons published');
   t.same(await engine.query(`SELECT note FROM ${engine.table('sad_test')} WHERE utente_id = 1`), [{ note: 'Caffè e città' }], 'Latin-1 decoded');
 
   const bad = await post(csv(['2024;1;058091;80;1;3', '2024;2;999999;81;2;4', '2024;3;058091;82;9;5']), 'separator=%3B');
@@ -147,7 +153,7 @@ t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with rea
   t.equal(bad.json().code, 'LOAD_REJECTED');
   t.same(bad.json().load.rejects.first.map((e: { line: number; column: string }) => [e.line, e.column]), [[3, 'comune'], [4, 'genere']]);
   const still = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: nat, payload: { measures: ['ore'] } });
-  t.same([still.json().rows[0].ore, still.json().dataVersion], [13.5, load.id], 'the refused load changed nothing');
+  t.same([still.json().rows[0].ore, still.json().dataVersion], [(await sadTruth([])).get('')!.ore, load.id], 'the refused load changed nothing');
 
   // An upload cut off halfway (the client goes away): nothing changes, nothing is left behind.
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -169,7 +175,7 @@ t.test('loads over HTTP: schema, a clean Latin-1 file, bad rows refused with rea
   }
   t.equal(cut?.status, 'failed', 'the cut upload is journaled as failed');
   const after = await app.inject({ method: 'POST', url: '/v1/cubes/sad_test/query', headers: nat, payload: { measures: ['ore'] } });
-  t.same([after.json().rows[0].ore, after.json().dataVersion], [13.5, load.id], 'and changed nothing');
+  t.same([after.json().rows[0].ore, after.json().dataVersion], [(await sadTruth([])).get('')!.ore, load.id], 'and changed nothing');
   t.same(await engine.query(`SELECT name FROM system.tables WHERE database = 'pas' AND name LIKE '\\_%'`), [], 'no staging table left');
 
   const check = await post(csv(['2024;1;058091;80;1;3']), 'separator=%3B&check=true');

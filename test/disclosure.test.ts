@@ -1,92 +1,136 @@
+/** The cell key method as an algorithm: plan in -> hidden measures; rows in -> published rows (hand-computed fixtures). */
 import t from 'tap';
-import { PERSONS, protect } from '../server/security/disclosure.ts';
+import type { Disclosure } from '../server/model/types.ts';
+import type { AggregatePlan } from '../server/plan/plan.ts';
 import type { ResultRow } from '../server/plan/result.ts';
+import { amountFactor, cellKeySecret, PERSONS, perturb, ptableFor, splitKey, withCellKeys } from '../server/security/disclosure.ts';
+import { perturbCount } from '../server/security/ptable.ts';
 
-const rule = { person: 'beneficiario_id', threshold: 3 };
+const rule: Disclosure = { person: 'beneficiario_id', threshold: 3, noise: { max: 3, variance: 1.5 }, amountNoise: 0.5, records: ['anno'], exact: ['comuni'] };
+const col = (column: string) => ({ kind: 'column' as const, column });
+const where = { kind: 'in' as const, expr: col('presa_in_carico'), values: [1], type: 'Int64' as const, negate: false };
+const plan: AggregatePlan = {
+  kind: 'aggregate',
+  cube: 'prestazioni',
+  table: 'prestazioni',
+  dimensions: [],
+  measures: [
+    { name: 'beneficiari', aggregate: 'uniqExact', arg: col('beneficiario_id') },
+    { name: 'prestazioni', aggregate: 'count' },
+    { name: 'importo', aggregate: 'sum', arg: col('importo') },
+    { name: 'importo_pic', aggregate: 'sum', arg: col('importo'), where },
+    { name: 'beneficiari_pic', aggregate: 'uniqExact', arg: col('beneficiario_id'), where },
+    { name: 'comuni', aggregate: 'uniqExact', arg: col('comune') },
+  ],
+  ratios: [{ name: 'medio', numerator: 'importo', denominator: 'beneficiari' }, { name: 'quota_pic', numerator: 'beneficiari_pic', denominator: 'beneficiari' }],
+  where: [],
+  groupingSets: null,
+  order: [],
+};
+const secret = cellKeySecret('a secret of at least thirty-two characters');
 
-/** A crosstab comune x anno with row totals, column totals and a grand total, persons and importo per cell. */
-function fixture(): ResultRow[] {
-  const cells: [string | null, number | null, number, number][] = [
-    // comune, anno, persons, importo
-    ['A', 2022, 10, 1000],
-    ['A', 2023, 2, 300], // fewer than 3 persons: primary
-    ['A', null, 11, 1300],
-    ['B', 2022, 5, 500],
-    ['B', 2023, 7, 700],
-    ['B', null, 12, 1200],
-    ['C', 2022, 4, 400],
-    ['C', 2023, 6, 600],
-    ['C', null, 9, 1000],
-    [null, 2022, 19, 1900],
-    [null, 2023, 15, 1600],
-    [null, null, 30, 3500],
-  ];
-  return cells.map(([comune, anno, n, importo]) => {
-    const rollup = [...(comune === null ? ['comune'] : []), ...(anno === null ? ['anno'] : [])];
-    return { comune, anno, [PERSONS]: n, beneficiari: n, importo, ...(rollup.length ? { rollup } : {}) };
-  });
+t.test('the secret becomes two 64-bit halves, stable and different for different secrets', async (t) => {
+  t.same(cellKeySecret('a secret of at least thirty-two characters'), secret);
+  t.notSame(cellKeySecret('another secret of at least thirty-two chars'), secret);
+  for (const half of secret) t.ok(BigInt(half) < 2n ** 64n);
+});
+
+t.test('withCellKeys adds one key per perturbed measure, over its own units and subset', async (t) => {
+  const withKeys = withCellKeys(plan, rule, secret);
+  const by = new Map(withKeys.measures.map((m) => [m.name, m]));
+  t.same(by.get(PERSONS), { name: PERSONS, aggregate: 'uniqExact', arg: col('beneficiario_id') });
+  t.same(by.get('__chiave___persone')!.key, { secret, units: [col('beneficiario_id')], distinct: true });
+  t.same(by.get('__chiave_beneficiari_pic')!.where, where, 'a sub-count keys its own subset of persons');
+  t.same(by.get('__chiave_prestazioni')!.key, { secret, units: [col('beneficiario_id'), col('anno')], distinct: false }, 'records: person + record columns, every record');
+  t.same(by.get('__chiave_importo')!.key, { secret, units: [col('beneficiario_id'), col('anno')], distinct: false }, 'an amount is keyed by its records');
+  t.same(by.get('__massimo_importo_pic'), { name: '__massimo_importo_pic', aggregate: 'topContribution', arg: col('importo'), by: col('beneficiario_id'), where });
+  t.ok(by.has('__persone_importo_pic'), 'an amount over a subset knows how many persons it has');
+  t.same(by.get('__chiave___persone_importo_pic')!.key, by.get('__chiave_beneficiari_pic')!.key, 'and their key, the same as the sub-count of those persons');
+  t.notOk(by.has('__chiave_comuni'), 'a count declared exact gets no key');
+  t.equal(withCellKeys(withKeys, rule, secret), withKeys, 'idempotent');
+});
+
+// Keys chosen so the published values are known: the high 32 bits give the count key, the low 32 the amount key.
+const keyOf = (countKey: number, amountKey = 0.75) => ((BigInt(Math.floor(countKey * 2 ** 32)) << 32n) | BigInt(Math.floor(amountKey * 2 ** 32))).toString();
+const table = ptableFor(rule);
+
+function row(n: number, k: number, extra: Partial<ResultRow> = {}): ResultRow {
+  return {
+    comune: 'A',
+    beneficiari: n,
+    prestazioni: 2 * n,
+    importo: 100 * n,
+    importo_pic: 50,
+    beneficiari_pic: 1,
+    comuni: 1,
+    medio: 999,
+    quota_pic: 999,
+    [PERSONS]: n,
+    __chiave___persone: keyOf(k),
+    __chiave_beneficiari: keyOf(k),
+    __chiave_prestazioni: keyOf(0.5),
+    __chiave_importo: keyOf(k, 0.75),
+    __massimo_importo: 180,
+    __chiave_importo_pic: keyOf(0.1, 0.2),
+    __massimo_importo_pic: 50,
+    __persone_importo_pic: 1,
+    __chiave___persone_importo_pic: keyOf(0.1),
+    __chiave_beneficiari_pic: keyOf(0.1),
+    ...extra,
+  };
 }
-const find = (rows: ResultRow[], comune: string | null, anno: number | null) => rows.find((r) => r.comune === comune && r.anno === anno)!;
 
-t.test('primary suppression hides every measure of a small cell', async (t) => {
-  const rows = fixture();
-  const report = protect(rows, ['comune', 'anno'], ['beneficiari', 'importo'], rule);
-  const cell = find(rows, 'A', 2023);
-  t.equal(cell.suppressed, 'primary');
-  t.equal(cell.importo, null, 'the amount is hidden too');
-  t.equal(cell.beneficiari, null);
-  t.equal(report.primary, 1);
-  t.notOk(rows.some((r) => PERSONS in r), 'the person count never leaves the server');
+t.test('a cell whose persons are published as 0 is left out, like a cell without data', async (t) => {
+  // A 1 is published as 0 for keys below 2/3.
+  const out = perturb([row(1, 0.2), row(10, 0.5)], plan, rule);
+  t.equal(out.length, 1);
+  t.equal(out[0].beneficiari, perturbCount(table, 10, 0.5));
 });
 
-t.test('a suppressed cell cannot be recovered from its row or column total', async (t) => {
-  const rows = fixture();
-  protect(rows, ['comune', 'anno'], ['beneficiari', 'importo'], rule);
-  // Try the differencing attack along every group that contains A-2023.
-  const rowTotal = find(rows, 'A', null);
-  const rowPeers = rows.filter((r) => r.comune === 'A' && r.anno !== null && r.anno !== 2023);
-  const colTotal = find(rows, null, 2023);
-  const colPeers = rows.filter((r) => r.anno === 2023 && r.comune !== null && r.comune !== 'A');
-  const recoverable = (total: ResultRow, peers: ResultRow[]) => total.importo !== null && peers.every((p) => p.importo !== null);
-  t.notOk(recoverable(rowTotal, rowPeers), 'row total minus visible cells does not give A-2023');
-  t.notOk(recoverable(colTotal, colPeers), 'column total minus visible cells does not give A-2023');
-  // And every group with a total now has zero or at least two hidden cells.
-  for (const [total, members] of [
-    [find(rows, 'A', null), rows.filter((r) => r.comune === 'A' && r.anno !== null)],
-    [find(rows, null, 2023), rows.filter((r) => r.anno === 2023 && r.comune !== null)],
-    [find(rows, null, 2022), rows.filter((r) => r.anno === 2022 && r.comune !== null)],
-    [find(rows, null, null), rows.filter((r) => r.comune === null && r.anno !== null)],
-  ] as const) {
-    const hidden = members.filter((m) => m.suppressed).length;
-    t.ok(total.suppressed || hidden !== 1, `group of ${JSON.stringify([total.comune, total.anno])}: ${hidden} hidden`);
+t.test('counts, amounts and ratios of a published cell', async (t) => {
+  const [r] = perturb([row(10, 0.95)], plan, rule);
+  const last = table.rows[table.rows.length - 1];
+  const expected = 10 + last.targets.find((x) => 0.95 >= x.lo && 0.95 < x.hi)!.j - last.i;
+  t.equal(r.beneficiari, expected, 'persons through the p-table');
+  t.equal(r.prestazioni, perturbCount(table, 20, 0.5), 'records with their own key');
+  // importo 1000, largest contribution 180, amount key 0.75 -> factor 0.75 -> +0.5 * 0.75 * 180 = 67.5
+  t.equal(r.importo, 1067.5);
+  t.equal(r.medio, 1067.5 / expected, 'ratios from published parts');
+  // The subset has 1 person, its key 0.1 publishes it as 0: its amount is 0, its share 0.
+  t.equal(r.beneficiari_pic, 0);
+  t.equal(r.importo_pic, 0);
+  t.equal(r.quota_pic, 0);
+  t.equal(r.comuni, 1, 'exact count untouched');
+  t.notOk(Object.keys(r).some((k) => k.startsWith('__')), 'no hidden measure leaves the server');
+});
+
+t.test('amount noise: symmetric, between half and all of the amount scale, never zero', async (t) => {
+  t.equal(amountFactor(0), -0.5);
+  t.equal(amountFactor(0.5), 0.5);
+  t.ok(amountFactor(0.4999999) < -0.99);
+  let sum = 0;
+  let outside = 0;
+  const N = 10_000;
+  for (let i = 0; i < N; i++) {
+    const f = amountFactor((i + 0.5) / N);
+    if (!(Math.abs(f) >= 0.5 && Math.abs(f) < 1)) outside++;
+    sum += f;
   }
-  // The heuristic picks the smallest complementary cells: A-2022 has 10 persons, B-2023 7, C-2023 6.
-  t.equal(find(rows, 'C', 2023).suppressed, 'secondary', 'smallest cell in the 2023 column');
-  t.equal(find(rows, 'A', 2022).suppressed, 'secondary', 'the only other cell in row A');
-  t.equal(find(rows, 'C', 2022).suppressed, 'secondary', 'C-2022 protects C-2023 in row C');
-  t.equal(find(rows, 'B', 2022).suppressed, undefined, 'B stays visible');
-  t.equal(find(rows, null, null).importo, 3500, 'the grand total stays visible');
+  t.equal(outside, 0, '|factor| in [0.5, 1)');
+  t.ok(Math.abs(sum / N) < 1e-3, 'mean 0');
 });
 
-t.test('without totals in the answer there is nothing to difference: only primary suppression', async (t) => {
-  const rows = fixture().filter((r) => !r.rollup);
-  const report = protect(rows, ['comune', 'anno'], ['beneficiari', 'importo'], rule);
-  t.same(report, { threshold: 3, primary: 1, secondary: 0 });
+t.test('splitKey reads the high and low 32 bits', async (t) => {
+  t.same(splitKey(keyOf(0.25, 0.5)), { count: 0.25, amount: 0.5 });
+  t.same(splitKey((2n ** 64n - 1n).toString()), { count: (2 ** 32 - 1) / 2 ** 32, amount: (2 ** 32 - 1) / 2 ** 32 });
 });
 
-t.test('a total with a single suppressed child is itself hidden', async (t) => {
-  const rows: ResultRow[] = [
-    { comune: 'A', [PERSONS]: 2, importo: 10 },
-    { comune: null, rollup: ['comune'], [PERSONS]: 2, importo: 10 },
-  ];
-  protect(rows, ['comune'], ['importo'], rule);
-  t.equal(rows[1].suppressed, 'primary', 'the total has fewer than 3 persons too');
-  const rows2: ResultRow[] = [
-    { comune: 'A', anno: 2022, [PERSONS]: 2, importo: 10 },
-    { comune: 'A', anno: null, rollup: ['anno'], [PERSONS]: 4, importo: 30 },
-    { comune: 'A', anno: 2023, [PERSONS]: 3, importo: 20 },
-  ];
-  protect(rows2, ['comune', 'anno'], ['importo'], rule);
-  t.equal(rows2[2].suppressed, 'secondary');
-  t.equal(rows2[1].importo, 30);
+t.test('the compiler binds the secret as parameters: never in the SQL text', async (t) => {
+  const { compileAggregate } = await import('../server/query/compile.ts');
+  const { sql, params } = compileAggregate(withCellKeys(plan, rule, secret), (n) => `pas.${n}`);
+  t.notOk(sql.includes(secret[0]) || sql.includes(secret[1]), 'no secret in the SQL');
+  t.match(sql, /toString\(sumWithOverflowDistinct\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), `beneficiario_id`\)\)\) AS `m___chiave___persone`/);
+  t.match(sql, /toString\(sumWithOverflowIf\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), `beneficiario_id`, `anno`\), `presa_in_carico` IN \{p\d+:Array\(Int64\)\}\)\) AS `m___chiave_importo_pic`/);
+  t.match(sql, /arrayMax\(\(sumMap\(\[`beneficiario_id`\], \[toFloat64\(`importo`\)\]\)\)\.2\) AS `m___massimo_importo`/);
+  t.ok(Object.values(params).includes(secret[0]) && Object.values(params).includes(secret[1]), 'the secret travels as parameters');
 });

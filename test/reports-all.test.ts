@@ -1,9 +1,11 @@
 /**
  * Every report, for every profile that may open it, with one filter: each
- * visible figure of each table against hand-written SQL on the same tables.
+ * figure of each table against hand-written SQL on the same tables, put
+ * through the documented cell key method (test/helpers/cellkey.ts).
  */
 import t from 'tap';
 import { demoApp } from './helpers/app.ts';
+import { protectedTruth, type HandMeasure } from './helpers/cellkey.ts';
 
 const demo = await demoApp(60_000, 12);
 t.teardown(demo.dispose);
@@ -30,17 +32,18 @@ const DIM: Record<string, string> = {
   presa_in_carico: 'presa_in_carico',
 };
 const dimSql = (d: string) => DIM[d] ?? d;
-const MEASURE: Record<string, string> = {
-  importo: 'toFloat64(sum(importo))',
-  beneficiari: 'uniqExact(beneficiario_id)',
-  prestazioni: 'count()',
-  valutazioni: 'uniqExact(valutazione_id)',
-  minori: 'uniqExact(beneficiario_id)',
-  dsu: 'count()',
-  persone: 'uniqExact(beneficiario_id)',
-  prestazioni_soggette_isee: 'countIf(prova_mezzi = 1)',
-  comuni_con_beneficiari: 'uniqExact(comune)',
-  comuni_con_minori: 'uniqExact(comune)',
+const MEASURE: Record<string, HandMeasure | { kind: 'exact'; sql: string }> = {
+  importo: { kind: 'amount', column: 'importo' },
+  beneficiari: { kind: 'persons' },
+  prestazioni: { kind: 'records' },
+  valutazioni: { kind: 'distinct', column: 'valutazione_id' },
+  minori: { kind: 'persons' },
+  dsu: { kind: 'records' },
+  persone: { kind: 'persons' },
+  prestazioni_soggette_isee: { kind: 'records', where: 'prova_mezzi = 1' },
+  // Counts of comuni stay exact (disclosure.exact); the cell is published when its persons are.
+  comuni_con_beneficiari: { kind: 'exact', sql: 'uniqExact(comune)' },
+  comuni_con_minori: { kind: 'exact', sql: 'uniqExact(comune)' },
 };
 
 const profiles = {
@@ -88,12 +91,22 @@ for (const [who, p] of Object.entries(profiles)) {
           const dims = (result.columns as Row[]).filter((c) => c.kind === 'dimension').map((c) => c.name as string);
           const measure = (result.columns as Row[]).find((c) => c.kind === 'measure' && MEASURE[c.name as string])?.name as string | undefined;
           if (!measure) continue;
-          const sql = `SELECT ${dims.map((d, i) => `toString(${dimSql(d)}) AS k${i}`).concat(`${MEASURE[measure]} AS v`).join(', ')}
-                       FROM ${engine.table(TABLE[cubeName])} WHERE ${scopeWhere}${fixed}${dims.length ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : ''}`;
-          const hand = await engine.query<Row>(sql);
-          const byKey = new Map(hand.map((h) => [dims.map((_, i) => h[`k${i}`]).join('|'), Number(h.v)]));
+          const m = MEASURE[measure];
+          const fact = engine.table(TABLE[cubeName]);
+          const published = await protectedTruth(engine, { table: fact, where: `${scopeWhere}${fixed}`, dims: dims.map(dimSql), rule: demo.model.cubes.get(cubeName)!.disclosure! }, m.kind === 'exact' ? {} : { v: m });
+          if (m.kind === 'exact') {
+            const sql = `SELECT ${dims.map((d, i) => `toString(${dimSql(d)}) AS k${i}`).concat(`${m.sql} AS v`).join(', ')}
+                         FROM ${fact} WHERE ${scopeWhere}${fixed}${dims.length ? ` GROUP BY ${dims.map((_, i) => `k${i}`).join(', ')}` : ''}`;
+            for (const h of await engine.query<Row>(sql)) {
+              const cell = published.get(dims.map((_, i) => h[`k${i}`]).join('|'));
+              if (cell) cell.v = Number(h.v);
+            }
+          }
+          const byKey = new Map([...published].map(([k, cell]) => [k, cell.v]));
+          const detail = (result.rows as Row[]).filter((x) => !x.rollup);
+          t.equal(detail.length, byKey.size, `${table.name}: the cells published with persons`);
           let bad = 0;
-          for (const row of (result.rows as Row[]).filter((x) => !x.rollup && !x.suppressed)) {
+          for (const row of detail) {
             const expected = byKey.get(dims.map((d) => String(row[d])).join('|'));
             const got = row[measure] as number;
             if (expected === undefined || Math.abs(got - expected) > 0.011) bad++;

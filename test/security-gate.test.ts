@@ -8,6 +8,7 @@
 import t from 'tap';
 import { SignJWT } from 'jose';
 import { demoApp, TEST_SECRET } from './helpers/app.ts';
+import { protectedTruth } from './helpers/cellkey.ts';
 
 const demo = await demoApp(80_000, 11);
 t.teardown(demo.dispose);
@@ -33,10 +34,10 @@ const as = (profile: 'nazionale' | 'regionale' | 'ats' | 'comunale' | 'ente', sc
 const query = async (headers: Record<string, string>, body: unknown, cube = 'prestazioni') =>
   app.inject({ method: 'POST', url: `/v1/cubes/${cube}/query`, headers, payload: body as object });
 
-/** The figure of a set of benefit records, by hand. */
+/** The published figure of a set of benefit records: by hand, through the documented cell key method (the same cell publishes it on every path). */
 async function figure(where: string, params: Record<string, unknown>, table = P): Promise<Figure> {
-  const [h] = await engine.query<Row>(`SELECT uniqExact(beneficiario_id) b, toFloat64(sum(importo)) i FROM ${table} WHERE ${where}`, params);
-  return { beneficiari: Number(h.b), importo: Number(h.i) };
+  const cell = (await protectedTruth(engine, { table, where, params, dims: [], rule: demo.model.cubes.get('prestazioni')!.disclosure! }, { beneficiari: { kind: 'persons' }, importo: { kind: 'amount', column: 'importo' } })).get('');
+  return { beneficiari: cell?.beneficiari ?? 0, importo: cell?.importo ?? 0 };
 }
 
 /** True when the answer (any status) shows the figure: its beneficiari and its importo in the same row. */

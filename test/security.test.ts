@@ -8,6 +8,7 @@ import t from 'tap';
 import { parse } from 'csv-parse/sync';
 import { mintToken } from '../server/security/tokens.ts';
 import { demoApp, TEST_SECRET } from './helpers/app.ts';
+import { protectedTruth } from './helpers/cellkey.ts';
 
 const demo = await demoApp(80_000, 11);
 t.teardown(demo.dispose);
@@ -33,6 +34,7 @@ const users = {
 };
 const scopeWhere = { regionale: 'regione = {s:String}', ats: 'ats = {s:String}', comunale: 'comune = {s:String}', ente: 'ente = {s:String}' } as const;
 const scopeCode = { regionale: regione, ats, comunale: comune, ente } as const;
+const rule = demo.model.cubes.get('prestazioni')!.disclosure!;
 
 async function post(headers: Record<string, string>, body: unknown, url = '/v1/cubes/prestazioni/query') {
   return app.inject({ method: 'POST', url, headers, payload: body as object });
@@ -80,25 +82,28 @@ t.test('API keys: stored hashed, bound to a scope, revocable', async (t) => {
 });
 
 for (const profile of ['regionale', 'ats', 'comunale', 'ente'] as const) {
+  // Protected answers: the hand-written truth goes through the documented cell key method (test/helpers/cellkey.ts).
+  const hand = (dims: string[], measures: Parameters<typeof protectedTruth>[2]) =>
+    protectedTruth(engine, { table: P, where: scopeWhere[profile], params: { s: scopeCode[profile] }, dims, rule }, measures);
+
   t.test(`${profile}: totals are exactly its scope, against hand-written SQL`, async (t) => {
     const [api] = await rows(users[profile], { measures: ['beneficiari', 'importo', 'prestazioni'] });
-    const [hand] = await engine.query<Row>(`SELECT uniqExact(beneficiario_id) b, toFloat64(sum(importo)) i, count() n FROM ${P} WHERE ${scopeWhere[profile]}`, { s: scopeCode[profile] });
-    t.equal(api.beneficiari, Number(hand.b));
-    t.equal(api.prestazioni, Number(hand.n));
-    t.ok(Math.abs((api.importo as number) - Number(hand.i)) < 0.011);
+    const truth = (await hand([], { b: { kind: 'persons' }, i: { kind: 'amount', column: 'importo' }, n: { kind: 'records' } })).get('')!;
+    t.equal(api.beneficiari, truth.b);
+    t.equal(api.prestazioni, truth.n);
+    t.ok(Math.abs((api.importo as number) - truth.i) < 0.011);
   });
 
   t.test(`${profile}: breakdowns by every territory level stay inside the scope`, async (t) => {
     const res = await rows(users[profile], { measures: ['prestazioni'], rows: ['regione', 'ats', 'comune'], limit: 100000 });
-    const hand = await engine.query<Row>(`SELECT regione, ats, comune, count() n FROM ${P} WHERE ${scopeWhere[profile]} GROUP BY regione, ats, comune`, { s: scopeCode[profile] });
-    t.equal(res.length, hand.length, 'same cells as the scoped hand count');
-    const allowed = new Set(hand.map((h) => `${h.regione}|${h.ats}|${h.comune}`));
-    t.ok(res.every((r) => allowed.has(`${r.regione}|${r.ats}|${r.comune}`)), 'no cell outside the scope');
+    const cells = await hand(['regione', 'ats', 'comune'], { n: { kind: 'records' } });
+    t.equal(res.length, cells.size, 'same cells as the scoped hand count');
+    t.ok(res.every((r) => cells.get(`${r.regione}|${r.ats}|${r.comune}`)?.n === r.prestazioni), 'no cell outside the scope, each with its figure');
     // As column dimensions too, with totals: the grand total equals the scope's total.
     const cross = await rows(users[profile], { measures: ['prestazioni'], rows: ['anno'], columns: ['comune'], totals: true, limit: 100000 });
-    const [grand] = await engine.query<Row>(`SELECT count() n FROM ${P} WHERE ${scopeWhere[profile]}`, { s: scopeCode[profile] });
-    t.equal(cross.find((r) => r.anno === null && r.comune === null)?.prestazioni, Number(grand.n));
-    const comuni = new Set(hand.map((h) => h.comune));
+    const grand = (await hand([], { n: { kind: 'records' } })).get('')!;
+    t.equal(cross.find((r) => r.anno === null && r.comune === null)?.prestazioni, grand.n);
+    const comuni = new Set<unknown>((await engine.query<Row>(`SELECT DISTINCT comune FROM ${P} WHERE ${scopeWhere[profile]}`, { s: scopeCode[profile] })).map((h) => h.comune));
     t.ok(cross.every((r) => r.comune === null || comuni.has(r.comune)), 'columns only list in-scope comuni');
   });
 }
@@ -167,8 +172,8 @@ t.test('exports in every format carry only in-scope data', async (t) => {
   const grid = parse(csv.body) as string[][];
   const comuni = new Set((await engine.query<{ c: string }>(`SELECT DISTINCT comune c FROM ${P} WHERE ats = {ats:String}`, { ats })).map((r) => r.c));
   t.ok(grid.slice(1).every((r) => r[0] === '' || comuni.has(r[0])), 'CSV rows are comuni of the ATS or the total');
-  const [{ n }] = await engine.query<{ n: number }>(`SELECT count() n FROM ${P} WHERE ats = {ats:String}`, { ats });
-  t.equal(Number(grid[grid.length - 1][2]), Number(n), 'CSV total is the ATS total');
+  const ats_ = (await protectedTruth(engine, { table: P, where: 'ats = {ats:String}', params: { ats }, dims: [], rule }, { n: { kind: 'records' } })).get('')!;
+  t.equal(Number(grid[grid.length - 1][2]), ats_.n, 'CSV total is the ATS total (published)');
   const xlsx = await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query?format=xlsx', headers: users.ats, payload: { ...body, filters: [{ dimension: 'comune', op: 'eq', value: otherComune.slice(0, 3) + '999' }] } });
   t.equal(xlsx.statusCode, 400);
   const forbidden = await app.inject({ method: 'GET', url: `/v1/cubes/prestazioni/query?format=csv&q=${encodeURIComponent(JSON.stringify({ measures: ['importo'], filters: [{ dimension: 'regione', op: 'eq', value: otherRegione }] }))}`, headers: users.regionale });
@@ -187,29 +192,28 @@ t.test('the Ente erogatore sees what it delivered, wherever beneficiaries live, 
 
 t.test('"sede legale nel territorio / fuori" is relative to the caller', async (t) => {
   const res = await rows(users.ats, { measures: ['prestazioni'], rows: ['sede_ente'] });
-  const hand = await engine.query<Row>(`SELECT if(sede_ats = {ats:String}, 1, 2) k, count() n FROM ${P} WHERE ats = {ats:String} GROUP BY k`, { ats });
+  const hand = await protectedTruth(engine, { table: P, where: 'ats = {ats:String}', params: { ats }, dims: ['if(sede_ats = {ats:String}, 1, 2)'], rule }, { n: { kind: 'records' } });
   t.same(
     res.map((r) => [r.sede_ente, r.prestazioni]).sort(),
-    hand.map((h) => [Number(h.k), Number(h.n)]).sort(),
+    [...hand].map(([k, h]) => [Number(k), h.n]).sort(),
   );
   const reg = await rows(users.regionale, { measures: ['prestazioni'], filters: [{ dimension: 'sede_ente', op: 'eq', value: 2 }] });
-  const [h2] = await engine.query<Row>(`SELECT count() n FROM ${P} WHERE regione = {r:String} AND sede_regione != {r:String}`, { r: regione });
-  t.equal(reg[0].prestazioni, Number(h2.n), 'enti seated outside the region');
+  const h2 = (await protectedTruth(engine, { table: P, where: 'regione = {r:String} AND sede_regione != {r:String}', params: { r: regione }, dims: [], rule }, { n: { kind: 'records' } })).get('')!;
+  t.equal(reg[0].prestazioni, h2.n, 'enti seated outside the region');
 });
 
 t.test('benchmarks: ancestor totals without breakdowns (may see aggregate of ancestor level)', async (t) => {
   const byAge = await rows(users.comunale, { measures: ['beneficiari'], rows: ['fascia_eta'], benchmark: 'ats' });
-  const hand = await engine.query<Row>(`SELECT multiIf(eta <= 2, '0-2', eta <= 5, '3-5', eta <= 17, '6-17', eta <= 24, '18-24', eta <= 44, '25-44', eta <= 64, '45-64', eta <= 74, '65-74', eta <= 84, '75-84', '85+') k, uniqExact(beneficiario_id) b FROM ${P} WHERE ats = {ats:String} GROUP BY k`, { ats });
-  for (const h of hand) {
-    const r = byAge.find((x) => x.fascia_eta === h.k)!;
-    t.ok(r.suppressed || r.beneficiari === Number(h.b), `ATS ${h.k}`);
-  }
+  const band = `multiIf(eta <= 2, '0-2', eta <= 5, '3-5', eta <= 17, '6-17', eta <= 24, '18-24', eta <= 44, '25-44', eta <= 64, '45-64', eta <= 74, '65-74', eta <= 84, '75-84', '85+')`;
+  const hand = await protectedTruth(engine, { table: P, where: 'ats = {ats:String}', params: { ats }, dims: [band], rule }, { b: { kind: 'persons' } });
+  t.equal(byAge.length, hand.size);
+  for (const [k, h] of hand) t.equal(byAge.find((x) => x.fascia_eta === k)?.beneficiari, h.b, `ATS ${k}`);
   const [italy] = await rows(users.comunale, { measures: ['beneficiari'], benchmark: 'italia' });
-  const [all] = await engine.query<Row>(`SELECT uniqExact(beneficiario_id) b FROM ${P}`);
-  t.equal(italy.beneficiari, Number(all.b));
+  const all = (await protectedTruth(engine, { table: P, where: '1', dims: [], rule }, { b: { kind: 'persons' } })).get('')!;
+  t.equal(italy.beneficiari, all.b);
   const [region] = await rows(users.ats, { measures: ['prestazioni'], benchmark: 'regione' });
-  const [hr] = await engine.query<Row>(`SELECT count() n FROM ${P} WHERE regione = {r:String}`, { r: regione });
-  t.equal(region.prestazioni, Number(hr.n));
+  const hr = (await protectedTruth(engine, { table: P, where: 'regione = {r:String}', params: { r: regione }, dims: [], rule }, { n: { kind: 'records' } })).get('')!;
+  t.equal(region.prestazioni, hr.n);
   for (const [who, body] of [
     ['comunale', { measures: ['beneficiari'], rows: ['comune'], benchmark: 'ats' }],
     ['comunale', { measures: ['beneficiari'], columns: ['ats'], benchmark: 'regione' }],
@@ -221,42 +225,26 @@ t.test('benchmarks: ancestor totals without breakdowns (may see aggregate of anc
   }
 });
 
-t.test('small counts are suppressed for every profile, Nazionale included, and cannot be recovered from totals', async (t) => {
+t.test('small counts are perturbed for every profile, Nazionale included: never 1 or 2, each cell as the documented method gives it', async (t) => {
   const body = { measures: ['beneficiari', 'importo'], rows: ['comune'], columns: ['codice_prestazione'], totals: true };
+  const hand = await protectedTruth(engine, { table: P, where: 'ats = {ats:String}', params: { ats }, dims: ['comune', 'codice_prestazione'], rule }, { b: { kind: 'persons' }, i: { kind: 'amount', column: 'importo' } });
+  const [{ small }] = await engine.query<{ small: number }>(`SELECT countIf(b < 3) small FROM (SELECT uniqExact(beneficiario_id) b FROM ${P} WHERE ats = {ats:String} GROUP BY comune, codice_prestazione)`, { ats });
+  t.ok(Number(small) > 0, `the fixture has small cells (${small})`);
   for (const who of ['ats', 'nazionale'] as const) {
     const res = (await post(users[who], who === 'nazionale' ? { ...body, filters: [{ dimension: 'ats', op: 'eq', value: ats }] } : body)).json();
-    const hand = await engine.query<Row>(`SELECT comune, codice_prestazione c, uniqExact(beneficiario_id) b FROM ${P} WHERE ats = {ats:String} GROUP BY comune, c`, { ats });
-    let small = 0;
-    for (const h of hand) {
-      const r = res.rows.find((x: Row) => x.comune === h.comune && x.codice_prestazione === h.c);
-      if (Number(h.b) < 3) {
-        small++;
-        t.match(r, { suppressed: 'primary', beneficiari: null, importo: null });
-      }
+    const detail = (res.rows as Row[]).filter((r) => !r.rollup);
+    t.equal(detail.length, hand.size, `${who}: the cells published as 0 persons are left out`);
+    let bad = 0;
+    for (const r of detail) {
+      const h = hand.get(`${r.comune}|${r.codice_prestazione}`);
+      if (!h || h.b !== r.beneficiari || Math.abs(h.i - (r.importo as number)) > 0.011) bad++;
     }
-    t.ok(small > 0, `${who}: the fixture has small cells (${small})`);
-    t.equal(res.suppression.primary, res.rows.filter((x: Row) => x.suppressed === 'primary').length, 'the report counts what it hid');
-    // (That complementary cells are chosen is shown on a hand-built table in test/disclosure.test.ts; here the invariant:)
-    // No group with a visible total has exactly one hidden cell.
-    const byComune = new Map<string, Row[]>();
-    const byCode = new Map<string, Row[]>();
-    for (const r of res.rows as Row[]) {
-      if (r.comune !== null && r.codice_prestazione !== null) {
-        byComune.set(r.comune as string, [...(byComune.get(r.comune as string) ?? []), r]);
-        byCode.set(r.codice_prestazione as string, [...(byCode.get(r.codice_prestazione as string) ?? []), r]);
-      }
-    }
-    for (const [c, cells] of byComune) {
-      const total = res.rows.find((x: Row) => x.comune === c && x.codice_prestazione === null);
-      t.ok(total.suppressed || cells.filter((x) => x.suppressed).length !== 1, `row ${c}`);
-    }
-    for (const [c, cells] of byCode) {
-      const total = res.rows.find((x: Row) => x.comune === null && x.codice_prestazione === c);
-      t.ok(total.suppressed || cells.filter((x) => x.suppressed).length !== 1, `column ${c}`);
-    }
+    t.equal(bad, 0, `${who}: every cell as the hand-computed p-table gives it`);
+    t.notOk((res.rows as Row[]).some((r) => r.beneficiari === 1 || r.beneficiari === 2), `${who}: no 1 or 2, totals included`);
+    t.match(res.perturbation, { method: 'cell_key', threshold: 3 });
   }
   const csv = await app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query?format=csv', headers: users.ats, payload: body });
-  t.match(csv.body, /n\.d\./, 'CSV marks suppressed cells');
+  t.match(csv.headers['x-perturbation'], /method=cell-key; threshold=3/, 'CSV says its figures are perturbed');
 });
 
 t.test('every data request leaves one audit line', async (t) => {

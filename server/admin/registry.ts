@@ -36,6 +36,8 @@ export interface RegistryOptions {
   dir: string;
   engine: Engine;
   nationalExemptFromDisclosure?: boolean;
+  /** Secret of the cell key method's record keys (see server/security/auth-config.ts). */
+  cellKeySecret?: string;
   log?: (line: string) => void;
   /** Quiet time after the last file event before reloading (default 150 ms). */
   debounceMs?: number;
@@ -71,7 +73,7 @@ export class ModelRegistry {
     const { model, reports } = readModel(opts.dir);
     // One cache for every snapshot: its keys carry the model and data versions, so a new snapshot never sees an old answer.
     const cache = opts.cacheBytes === 0 ? undefined : new ResultCache({ maxBytes: opts.cacheBytes });
-    const context = await createQueryContext(opts.engine, model, { nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure, cache });
+    const context = await createQueryContext(opts.engine, model, { nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure, cellKeySecret: opts.cellKeySecret, cache });
     const registry = new ModelRegistry(opts, { model, reports, context, version: 1, loadedAt: new Date().toISOString() }, cache);
     registry.warmer?.schedule(registry.current);
     return registry;
@@ -133,7 +135,7 @@ export class ModelRegistry {
   }
 
   private newContext(model: Model): Promise<QueryContext> {
-    return createQueryContext(this.opts.engine, model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure, cache: this.cache });
+    return createQueryContext(this.opts.engine, model, { nationalExemptFromDisclosure: this.opts.nationalExemptFromDisclosure, cellKeySecret: this.opts.cellKeySecret, cache: this.cache });
   }
 
   private async doReload(): Promise<{ ok: true; version: number } | { ok: false; issues: string[] }> {

@@ -19,6 +19,7 @@ export interface AnswerMeta {
   truncated?: boolean;
   filters: readonly string[];
   suppression?: { threshold: number; primary: number; secondary: number; territory?: { minUnits: number; cells: number } };
+  perturbation?: { threshold: number; maxNoise: number; variance: number; amountNoise: number };
 }
 
 export function answerHeaders(meta: AnswerMeta, format: FormatName, lang: Lang = 'it'): Record<string, string> {
@@ -37,6 +38,10 @@ export function answerHeaders(meta: AnswerMeta, format: FormatName, lang: Lang =
   // Long filter lists (hundreds of comuni) stay in the file's caption and the JSON: proxies refuse huge headers.
   const filters = meta.filters.map(encodeURIComponent).join(', ');
   if (filters && filters.length <= MAX_FILTERS_HEADER) headers['X-Filters'] = filters;
+  if (meta.perturbation) {
+    const p = meta.perturbation;
+    headers['X-Perturbation'] = `method=cell-key; threshold=${p.threshold}; max-noise=${p.maxNoise}; variance=${p.variance}; amount-noise=${p.amountNoise}`;
+  }
   if (meta.suppression) {
     const s = meta.suppression;
     headers['X-Suppression'] = `threshold=${s.threshold}; primary=${s.primary}; secondary=${s.secondary}${s.territory ? `; territory=${s.territory.cells}; min_units=${s.territory.minUnits}` : ''}`;

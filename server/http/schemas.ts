@@ -72,6 +72,11 @@ export const SuppressionOut = z.object({
     .describe('benchmarks (totals of territories above the caller): their breakdown is shown only where each cell aggregates enough units'),
 });
 
+const PerturbationOut = z
+  .object({ method: z.literal('cell_key'), threshold: z.number(), maxNoise: z.number(), variance: z.number(), amountNoise: z.number() })
+  .optional()
+  .describe('present when figures are protected by the cell key method (docs/riservatezza.md): no count below threshold except 0, counts move by at most maxNoise');
+
 export const ResultColumnOut = z.object({
   name: z.string(),
   kind: z.enum(['dimension', 'measure']),
@@ -82,6 +87,7 @@ export const ResultColumnOut = z.object({
   type: z.enum(['integer', 'string']).optional(),
   additive: z.boolean().optional().describe('measures: false when rows must never be added up'),
   members: z.array(MemberKey).optional().describe('dimensions with a declared member list: the keys in declared order (the order of crosstab columns)'),
+  perturbed: z.boolean().optional().describe('measures of a protected answer: true when the figure carries the noise of the cell key method (cells, subtotals and totals each on their own)'),
 });
 
 export const QueryResultOut = z
@@ -99,6 +105,7 @@ export const QueryResultOut = z
     demo: z.boolean(),
     truncated: z.boolean().describe('true when `limit` cut the result'),
     suppression: SuppressionOut.optional().describe('disclosure control applied to this answer, when the cube has a rule'),
+    perturbation: PerturbationOut,
   })
   .describe('long format; CSV and XLSX lay the column dimensions out across');
 
@@ -132,6 +139,7 @@ export const ReportOut = z.object({
   dataDate: z.string(),
   dataVersion: z.string(),
   demo: z.boolean(),
+  perturbation: PerturbationOut,
   kpis: z.array(z.object({
     measure: z.string(),
     label: LabelOut,

@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import type { Label } from '../plan/result.ts';
+import { ptableProblem } from '../security/ptable.ts';
 import { ModelFileSchema, type CubeFile, type DimensionFile, type MeasureFile, type ModelFile, type TableFile } from './schema.ts';
 import { isTerritorial, PROFILE_LEVEL, PROFILES } from '../security/profiles.ts';
 import type { Access, Band, Cube, Dimension, Hierarchy, KeyExpression, Measure, MemberSource, Model, TableDef } from './types.ts';
@@ -169,6 +170,7 @@ function checkColumns(cube: Cube, file: CubeFile, table: TableDef, at: ParsedFil
   }
   for (const m of cube.measures.values()) if (m.kind !== 'ratio') check(m.column, ['measures', m.name, 'column']);
   check(cube.disclosure?.person, ['disclosure', 'person']);
+  cube.disclosure?.records.forEach((c, i) => check(c, ['disclosure', 'records', i]));
 }
 
 /** Parses one YAML file and validates it against a zod schema, with positioned issues (used by report files too). */
@@ -278,6 +280,17 @@ function resolveCube(file: CubeFile, at: ParsedFile, shared: Map<string, { def: 
   }
   const provider = file.access?.provider;
   if (provider && !dimensions.has(provider)) issues.push(issueAt(at, ['access', 'provider'], `unknown dimension "${provider}"`));
+  if (file.disclosure) {
+    const problem = ptableProblem({ D: file.disclosure.noise.max, V: file.disclosure.noise.variance, js: file.disclosure.threshold - 1 });
+    if (problem) issues.push(issueAt(at, ['disclosure', 'noise'], `${problem} (threshold ${file.disclosure.threshold})`));
+    file.disclosure.exact.forEach((name, i) => {
+      const m = measures.get(name);
+      if (!m || (m.kind !== 'count' && m.kind !== 'count_distinct'))
+        issues.push(issueAt(at, ['disclosure', 'exact', i], `"${name}" is not a count measure of this cube; exact applies to counts that are not of persons or records`));
+      else if (m.kind === 'count_distinct' && m.column === file.disclosure!.person)
+        issues.push(issueAt(at, ['disclosure', 'exact', i], `"${name}" counts persons: it must be perturbed`));
+    });
+  }
   // Places and providers are territorial whatever the file says.
   for (const name of [...Object.values(territory), ...(provider ? [provider] : [])]) {
     const d = dimensions.get(name);
@@ -288,7 +301,14 @@ function resolveCube(file: CubeFile, at: ParsedFile, shared: Map<string, { def: 
     name: file.name,
     label: label(file.label, file.name),
     access: resolveAccess(file, territory, dimensions, at, issues),
-    disclosure: file.disclosure && { person: file.disclosure.person, threshold: file.disclosure.threshold },
+    disclosure: file.disclosure && {
+      person: file.disclosure.person,
+      threshold: file.disclosure.threshold,
+      noise: file.disclosure.noise,
+      amountNoise: file.disclosure.amount_noise,
+      records: file.disclosure.records,
+      exact: file.disclosure.exact,
+    },
     description: file.description,
     table: file.table,
     source: file.source,

@@ -126,7 +126,28 @@ export const AccessSchema = z.strictObject({
 
 export const DisclosureSchema = z.strictObject({
   person: columnName.describe('column identifying a person: a cell counts the distinct values of it'),
-  threshold: z.number().int().min(1).max(100).default(3).describe('cells built from fewer distinct persons are suppressed (SISTAN: at least 3)'),
+  threshold: z.number().int().min(1).max(100).default(3).describe('no published count is below it except 0 (SISTAN: at least 3); the p-table blocks 1..threshold-1'),
+  noise: z
+    .strictObject({
+      max: z.number().int().min(1).max(20).describe('D: maximum absolute noise added to a count'),
+      variance: z.number().positive().max(400).describe('V: variance of the noise of a count'),
+    })
+    .default({ max: 3, variance: 1.5 })
+    .describe('p-table of the cell key method (docs/riservatezza.md; npm run ptable -- --D 3 --V 1.5 prints it)'),
+  amount_noise: z
+    .number()
+    .gt(0)
+    .max(1)
+    .default(0.3)
+    .describe('amounts move by 0.5 to 1 times this share of the largest contribution of one person in the cell (0.3: nobody\'s amount can be estimated within 15%)'),
+  records: z
+    .array(columnName)
+    .default([])
+    .describe('columns that, with the person, identify a record: the key of a record count (the same record always gets the same key)'),
+  exact: z
+    .array(identifier)
+    .default([])
+    .describe('count measures that are not counts of persons or records (e.g. municipalities) and stay exact'),
 });
 
 /** ClickHouse column types a declared table may use (Nullable is implied by `required: false`). */

@@ -92,6 +92,14 @@ export interface Access {
 export interface Disclosure {
   readonly person: string;
   readonly threshold: number;
+  /** p-table parameters: maximum noise D and variance V (js = threshold - 1). */
+  readonly noise: { readonly max: number; readonly variance: number };
+  /** Amount noise, as a share of the largest contribution of one person in the cell. */
+  readonly amountNoise: number;
+  /** Columns identifying a record together with the person (record keys). */
+  readonly records: readonly string[];
+  /** Count measures that stay exact (not counts of persons or records). */
+  readonly exact: readonly string[];
 }
 
 export interface Cube {

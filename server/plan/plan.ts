@@ -37,9 +37,17 @@ export interface PlanDimension {
 
 export interface PlanMeasure {
   readonly name: string;
-  readonly aggregate: Aggregate;
+  /**
+   * cellKey: the sum, wrapping mod 2^64, of a keyed hash of each unit (returned as a decimal string);
+   * topContribution: the largest sum of `arg` over the rows of one value of `by`.
+   */
+  readonly aggregate: Aggregate | 'cellKey' | 'topContribution';
   readonly arg?: ExprNode;
   readonly where?: PredicateNode;
+  /** cellKey: the values hashed into a unit's key with the secret (two UInt64, bound as parameters); distinct: each distinct unit once. */
+  readonly key?: { readonly secret: readonly [string, string]; readonly units: readonly ExprNode[]; readonly distinct: boolean };
+  /** topContribution: the contributor (a person). */
+  readonly by?: ExprNode;
 }
 
 export interface PlanRatio {
@@ -93,7 +101,13 @@ export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNod
       expr: fn(d.expr),
       sortExpr: d.sortExpr.kind === 'member_order' ? { ...d.sortExpr, expr: fn(d.sortExpr.expr) } : fn(d.sortExpr),
     })),
-    measures: plan.measures.map((m) => ({ ...m, arg: m.arg && fn(m.arg), where: m.where && pred(m.where) })),
+    measures: plan.measures.map((m) => ({
+      ...m,
+      arg: m.arg && fn(m.arg),
+      where: m.where && pred(m.where),
+      key: m.key && { ...m.key, units: m.key.units.map(fn) },
+      by: m.by && fn(m.by),
+    })),
     where: plan.where.map(pred),
   };
 }

@@ -25,6 +25,11 @@ export interface ResultColumn {
   additive?: boolean;
   /** Dimensions whose model lists their members (inline lists, bands): the keys in declared order. */
   members?: (string | number)[];
+  /**
+   * Measures of a protected answer: true when the figure is perturbed by the cell key method (counts
+   * and amounts get a small noise; each cell, subtotal and total on its own, so they need not add up).
+   */
+  perturbed?: boolean;
 }
 
 /** A dimension cell holds a member key (null in rows that roll it up); a measure cell a number (null when undefined, e.g. a ratio over 0). */
@@ -36,6 +41,18 @@ export interface ResultRow {
   rollup?: string[];
   /** Present when disclosure control hid the measures of this row (they are null). */
   suppressed?: 'primary' | 'secondary' | 'territory';
+}
+
+/** What an answer says about its protection by the cell key method (docs/riservatezza.md). */
+export interface PerturbationInfo {
+  method: 'cell_key';
+  /** No count below it is published, except 0. */
+  threshold: number;
+  /** p-table: maximum noise D and variance V of a count. */
+  maxNoise: number;
+  variance: number;
+  /** Amounts move by 0.5 to 1 times this share of the largest contribution of one person in the cell. */
+  amountNoise: number;
 }
 
 export interface QueryResult {
@@ -57,4 +74,6 @@ export interface QueryResult {
   truncated: boolean;
   /** Disclosure control applied to this answer, when the cube has a rule. */
   suppression?: { threshold: number; primary: number; secondary: number; territory?: { minUnits: number; cells: number } };
+  /** Disclosure control applied to this answer (cell key method), when the cube has a rule and the caller is not exempt. */
+  perturbation?: PerturbationInfo;
 }

@@ -15,6 +15,8 @@ export interface CaptionSource {
   dataVersion?: string;
   demo: boolean;
   truncated?: boolean;
+  /** Present when the figures carry the noise of the cell key method. */
+  perturbation?: { maxNoise: number };
 }
 
 const WORDS = {
@@ -50,7 +52,15 @@ export function captionLines(c: CaptionSource, lang: Lang = 'it'): string[] {
     `${w.asOf} ${date}${c.dataVersion ? ` (${w.version} ${c.dataVersion})` : ''}`,
     ...(c.demo ? [w.demo] : []),
     ...(c.truncated ? [w.truncated] : []),
+    ...(c.perturbation ? [perturbationNote(c.perturbation, lang)] : []),
   ];
+}
+
+/** The note every protected answer carries: figures are perturbed, cells and totals each on their own. */
+export function perturbationNote(p: { maxNoise: number }, lang: Lang = 'it'): string {
+  return lang === 'en'
+    ? `Confidentiality: counts and amounts carry a small random deviation (cell key method: counts move by at most ${p.maxNoise}, never published as 1 or 2); each cell, subtotal and total is protected on its own, so totals may differ from the sum of their cells by a few units.`
+    : `Riservatezza: conteggi e importi hanno un piccolo scarto casuale (metodo della chiave di cella: i conteggi si spostano al più di ${p.maxNoise} e non valgono mai 1 o 2); ogni cella, subtotale e totale è protetto da sé, quindi un totale può differire di qualche unità dalla somma delle sue celle.`;
 }
 
 /** The footnote under a table with cells hidden by disclosure control. */

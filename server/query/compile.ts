@@ -4,7 +4,7 @@
  * parameters in the same step. Identifiers come only from the validated model.
  */
 import { quoteIdentifier } from '../engine/client.ts';
-import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PredicateNode } from '../plan/plan.ts';
+import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PlanMeasure, PredicateNode } from '../plan/plan.ts';
 
 export interface CompiledQuery {
   readonly sql: string;
@@ -49,6 +49,33 @@ class Compiler {
     }
   }
 
+  measure(m: PlanMeasure): string {
+    // Bound in the order they appear in the SQL text.
+    const cond = () => (m.where ? `, ${this.predicate(m.where)}` : '');
+    const fn = (name: string) => `${name}${m.where ? 'If' : ''}`;
+    switch (m.aggregate) {
+      case 'cellKey': {
+        const { secret, units, distinct } = m.key!;
+        const hash = `sipHash64Keyed((${this.bind(secret[0], 'UInt64')}, ${this.bind(secret[1], 'UInt64')}), ${units.map((u) => this.expr(u)).join(', ')})`;
+        // UInt64 sums wrap: the key is the sum mod 2^64, as text (JSON numbers cannot hold 64 bits).
+        return `toString(${fn(distinct ? 'sumWithOverflowDistinct' : 'sumWithOverflow')}(${hash}${cond()}))`;
+      }
+      case 'topContribution': {
+        const by = this.expr(m.by!);
+        const arg = this.expr(m.arg!);
+        return `arrayMax((${fn('sumMap')}([${by}], [toFloat64(${arg})]${cond()})).2)`;
+      }
+      case 'sum': {
+        const arg = this.expr(m.arg!);
+        return `toFloat64(${fn('sum')}(${arg}${cond()}))`;
+      }
+      default: {
+        const arg = m.arg ? this.expr(m.arg) : '';
+        return m.where ? `${m.aggregate}If(${arg ? `${arg}, ` : ''}${this.predicate(m.where)})` : `${m.aggregate}(${arg})`;
+      }
+    }
+  }
+
   predicate(node: PredicateNode): string {
     switch (node.kind) {
       case 'in':
@@ -85,11 +112,7 @@ export function compileAggregate(plan: AggregatePlan, table: (name: string) => s
 
   const measureSql = new Map<string, string>();
   for (const m of plan.measures) {
-    const arg = m.arg ? c.expr(m.arg) : '';
-    const sql = m.where
-      ? `${m.aggregate}If(${arg ? `${arg}, ` : ''}${c.predicate(m.where)})`
-      : `${m.aggregate}(${arg})`;
-    measureSql.set(m.name, m.aggregate === 'sum' ? `toFloat64(${sql})` : sql);
+    measureSql.set(m.name, c.measure(m));
     select.push(`${measureSql.get(m.name)} AS ${quoteIdentifier(MEASURE_ALIAS(m.name))}`);
   }
   for (const r of plan.ratios) {

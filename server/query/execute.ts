@@ -8,15 +8,15 @@ import { cachedAnswer, type ResultCache } from './cache.ts';
 import { limitError } from '../engine/limits.ts';
 import { missingTableError } from './engine-errors.ts';
 import { AppError } from '../errors.ts';
-import type { Cube, Model } from '../model/types.ts';
+import type { Cube, Disclosure, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
-import { PERSONS } from '../security/disclosure.ts';
+import { isPerturbed, perturbationInfo } from '../security/disclosure.ts';
 import { applyDisclosure, appliesRule, secure } from '../security/gate.ts';
 import { admitCost, schedulingCost } from './cost.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { LabelCache } from './labels.ts';
-import type { AggregatePlan } from '../plan/plan.ts';
+import type { AggregatePlan, PlanDimension } from '../plan/plan.ts';
 import type { QueryPlan } from '../plan/plan.ts';
 import { declaredKeys, findDimension } from '../plan/predicates.ts';
 import { planQuery } from './planner.ts';
@@ -41,8 +41,10 @@ export interface QueryContext {
   model: Model;
   directory: Directory;
   labels: LabelCache;
-  /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
+  /** Deployment setting, off by default: the Nazionale profile sees exact figures. */
   nationalExemptFromDisclosure?: boolean;
+  /** The installation's secret the record keys of the cell key method derive from. */
+  cellKeySecret: string;
   dataStatus(): Promise<DataStatus>;
   /** Protected answers kept in memory (server/query/cache.ts); none: every answer is computed. */
   cache?: ResultCache;
@@ -55,11 +57,14 @@ type RawRow = Record<string, unknown>;
 /** `signal`: aborted when the caller has gone away, so a query still waiting its turn is never run. */
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: { signal?: AbortSignal } = {}): Promise<QueryResult> {
   const secured = secure(planQuery(ctx.model, cubeName, spec), principal, ctx);
-  // Protection needs whole groups (a cell beside its total): page after it when there are totals.
-  const latePaging = secured.lateOrder !== null || (appliesRule(secured.disclosure) && secured.main.groupingSets !== null);
+  const rule = appliesRule(secured.disclosure) ? secured.disclosure.rule : undefined;
+  // A protected answer is ordered by its published figures and paged after perturbation (a page never shows where cells were left out).
+  const latePaging = secured.lateOrder !== null || rule !== undefined;
+  const lateOrder = secured.lateOrder?.order ?? (rule ? secured.main.order : null);
+  const isDimension = (name: string) => secured.main.dimensions.some((d) => d.name === name);
   const plan: QueryPlan = {
     ...secured,
-    main: latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
+    main: rule ? { ...secured.main, order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined } : latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
   // A cached computation may be shared by identical requests in flight: one client hanging up does not cancel it.
   if (ctx.cache) return cachedAnswer(ctx, plan, () => runQuery({ ...ctx, cache: undefined }, cubeName, spec, principal));
@@ -78,7 +83,10 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
 
   const dims = plan.main.dimensions;
   const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
-  let rows: ResultRow[] = (truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map((raw) => toResultRow(plan, raw));
+  const measures = [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)];
+  const disclosed = applyDisclosure((truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map((raw) => toResultRow(plan, raw)), plan.main, measures, secured.disclosure);
+  let rows: ResultRow[] = disclosed.rows;
+  const suppression = disclosed.suppression;
 
   plan.crossRatios.forEach((ratio, i) => {
     const index = new Map<string, number>();
@@ -90,18 +98,16 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     }
   });
 
-  const suppression = applyDisclosure(rows, dims.map((d) => d.name), [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)], secured.disclosure);
-
   let truncated = truncatedInEngine;
   if (latePaging) {
-    if (plan.lateOrder) rows = stableSort(rows, plan.lateOrder.order);
+    if (lateOrder?.length) rows = stableSort(rows, lateOrder, plan.main.dimensions);
     truncated = rows.length > spec.offset + spec.limit;
     rows = rows.slice(spec.offset, spec.offset + spec.limit);
   }
 
   // Base measures needed only to compute a ratio are not part of the answer.
   const outputs = new Set(plan.outputs);
-  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name) && m.name !== PERSONS) delete row[m.name];
+  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name)) delete row[m.name];
 
   const cube = plan.cube;
   const labels: Record<string, Record<string, Label>> = {};
@@ -120,7 +126,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   return {
     cube: cube.name,
     cubeLabel: cube.label,
-    columns: resultColumns(cube, plan),
+    columns: resultColumns(cube, plan, rule),
     rows,
     labels,
     filters: describeFilters(cube, spec, labels),
@@ -129,6 +135,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     demo: isDemo(status, cube.source),
     truncated,
     ...(suppression ? { suppression } : {}),
+    ...(rule ? { perturbation: perturbationInfo(rule) } : {}),
   };
 }
 
@@ -165,7 +172,7 @@ function toResultRow(plan: QueryPlan, raw: RawRow, withMeasures = true): ResultR
     row[d.name] = v === null || v === undefined ? null : dim?.type === 'integer' ? Number(v) : String(v);
   });
   if (withMeasures) {
-    for (const m of plan.main.measures) row[m.name] = numberOrNull(raw[MEASURE_ALIAS(m.name)], m.aggregate === 'sum');
+    for (const m of plan.main.measures) row[m.name] = m.aggregate === 'cellKey' ? String(raw[MEASURE_ALIAS(m.name)]) : numberOrNull(raw[MEASURE_ALIAS(m.name)], m.aggregate === 'sum');
     for (const r of plan.main.ratios) row[r.name] = numberOrNull(raw[MEASURE_ALIAS(r.name)], false);
   }
   if (rollup.length) row.rollup = rollup;
@@ -185,7 +192,14 @@ function sharedKey(dims: readonly string[], row: ResultRow): string {
   return JSON.stringify(dims.map((d) => (rolled.has(d) ? ['*'] : row[d])));
 }
 
-function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 'asc' | 'desc' }[]): ResultRow[] {
+function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 'asc' | 'desc' }[], dimensions: readonly PlanDimension[]): ResultRow[] {
+  // Dimensions with declared members sort in member order, as in SQL.
+  const rank = new Map(dimensions.flatMap((d) => (d.sortExpr.kind === 'member_order' ? [[d.name, d.sortExpr.keys] as const] : [])));
+  const sortKey = (row: ResultRow, by: string) => {
+    const v = row[by] as number | string | null;
+    const keys = rank.get(by);
+    return keys && v !== null ? keys.indexOf(v) : v;
+  };
   return rows
     .map((row, i) => ({ row, i }))
     .sort((a, b) => {
@@ -194,8 +208,8 @@ function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 
       const rb = b.row.rollup ? 1 : 0;
       if (ra !== rb) return ra - rb;
       for (const o of order) {
-        const x = a.row[o.by] as number | string | null;
-        const y = b.row[o.by] as number | string | null;
+        const x = sortKey(a.row, o.by);
+        const y = sortKey(b.row, o.by);
         if (x === y) continue;
         if (x === null) return 1;
         if (y === null) return -1;
@@ -207,7 +221,7 @@ function stableSort(rows: ResultRow[], order: readonly { by: string; direction: 
     .map((x) => x.row);
 }
 
-function resultColumns(cube: Cube, plan: QueryPlan): ResultColumn[] {
+function resultColumns(cube: Cube, plan: QueryPlan, rule: Disclosure | undefined): ResultColumn[] {
   const cols: ResultColumn[] = plan.main.dimensions.map((d) => {
     const dim = cube.dimensions.get(d.name)!;
     const members = declaredKeys(dim);
@@ -215,7 +229,9 @@ function resultColumns(cube: Cube, plan: QueryPlan): ResultColumn[] {
   });
   for (const name of plan.outputs) {
     const m = cube.measures.get(name)!;
-    cols.push({ name, kind: 'measure', label: m.label, format: m.format, definition: m.definition, additive: m.additive });
+    const parts = m.kind === 'ratio' ? [cube.measures.get(m.numerator)!, ...(m.denominator.cube ? [] : [cube.measures.get(m.denominator.measure)!])] : [m];
+    const perturbed = rule !== undefined && parts.some((p) => isPerturbed(rule, { name: p.name, kind: p.kind }));
+    cols.push({ name, kind: 'measure', label: m.label, format: m.format, definition: m.definition, additive: m.additive, ...(rule ? { perturbed } : {}) });
   }
   return cols;
 }

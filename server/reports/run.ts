@@ -6,7 +6,7 @@
 import { AppError } from '../errors.ts';
 import { labelText } from '../present/crosstab.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
-import type { Label, QueryResult } from '../plan/result.ts';
+import type { Label, PerturbationInfo, QueryResult } from '../plan/result.ts';
 import type { Filter, QuerySpec } from '../plan/spec.ts';
 import type { Principal } from '../security/principal.ts';
 import { checkReportAccess, childDimension, compareSeries, reportTarget } from '../security/reports.ts';
@@ -47,6 +47,8 @@ export interface ReportResult {
   demo: boolean;
   kpis: Kpi[];
   tables: ReportTableResult[];
+  /** Present when the figures are perturbed by the cell key method. */
+  perturbation?: PerturbationInfo;
 }
 
 export async function runReport(ctx: QueryContext, report: Report, req: ReportRequest, principal: Principal): Promise<ReportResult> {
@@ -114,5 +116,6 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     demo: any?.demo ?? false,
     kpis,
     tables,
+    ...(any?.perturbation ? { perturbation: any.perturbation } : {}),
   };
 }

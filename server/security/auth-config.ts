@@ -17,6 +17,7 @@ const AuthEnv = z.object({
     .refine((v) => durationSeconds(v) !== undefined, 'TOKEN_MAX_LIFETIME must be a duration like 12h or 30d')
     .default(DEFAULT_MAX_LIFETIME),
   DISCLOSURE_NATIONAL_EXEMPT: z.enum(['true', 'false']).default('false'),
+  CELL_KEY_SECRET: z.string().min(32, 'CELL_KEY_SECRET must be at least 32 characters').optional(),
 });
 
 export interface AuthSettings {
@@ -27,6 +28,8 @@ export interface AuthSettings {
   /** Longest token lifetime accepted and minted, e.g. '30d'. */
   tokenMaxLifetime: string;
   nationalExemptFromDisclosure: boolean;
+  /** Secret of the cell key method's record keys: CELL_KEY_SECRET, else generated once into the data directory (a reload keeps the keys). */
+  cellKeySecret: string;
 }
 
 export function loadAuthSettings(env: NodeJS.ProcessEnv, dataDir: string): AuthSettings {
@@ -41,6 +44,7 @@ export function loadAuthSettings(env: NodeJS.ProcessEnv, dataDir: string): AuthS
     demoSecret: !e.JWT_SECRET && !external,
     apiKeysFile: e.API_KEYS_FILE ?? join(dataDir, 'api-keys.json'),
     nationalExemptFromDisclosure: e.DISCLOSURE_NATIONAL_EXEMPT === 'true',
+    cellKeySecret: e.CELL_KEY_SECRET ?? demoSecret(join(dataDir, 'cell-key-secret')),
   };
 }
 

@@ -1,96 +1,124 @@
 /**
- * Disclosure control ("Non individuabilità soggetto beneficiario").
+ * Disclosure control ("Non individuabilità soggetto beneficiario") by the cell
+ * key method, as ABS TableBuilder and the ONS do for ad-hoc tables.
  *
- * Primary suppression: a cell (a result row) built from fewer distinct persons
- * than the cube's threshold hides every measure.
+ * Every person (and every record) has a secret, stable key: a keyed SipHash of
+ * its id with the installation's secret. The engine adds up, in the same query
+ * as the figures, the keys of the distinct units of each cell, mod 2^64: the
+ * cell key. The p-table (./ptable.ts) maps (true count, cell key) to the
+ * published count; amounts move by a share of the largest contribution of one
+ * person in the cell, in a direction and size taken from the same key. The
+ * same set of units always gives the same figure, on every path and every
+ * repeat; totals and subtotals are cells of their own. Method, parameters and
+ * limits: docs/riservatezza.md.
  *
- * Secondary suppression: within one response, a suppressed cell must not be
- * recoverable by subtracting the visible cells of its group from the group's
- * (sub)total. A group is the set of rows that differ only in one dimension,
- * together with the row that rolls that dimension up. Whenever a group whose
- * total is visible has exactly one suppressed cell, the visible cell with the
- * fewest persons is suppressed too; this repeats until no group changes
- * (the "simple heuristic" of tau-Argus / sdcTable). Known limits: see
- * docs/disclosure.md.
+ * This module is the algorithm only (rule + plan + rows in, rows out); who is
+ * exempt is decided by the caller.
  */
-import type { Cube, Disclosure } from '../model/types.ts';
-import type { AggregatePlan } from '../plan/plan.ts';
-import type { ResultRow } from '../plan/result.ts';
+import { createHash } from 'node:crypto';
+import type { Disclosure } from '../model/types.ts';
+import type { AggregatePlan, ExprNode, PlanMeasure } from '../plan/plan.ts';
+import type { PerturbationInfo, ResultRow } from '../plan/result.ts';
+import { buildPTable, perturbCount, type PTable } from './ptable.ts';
 
+/** Hidden measures: never part of an answer. */
 export const PERSONS = '__persone';
+const KEY = (measure: string) => `__chiave_${measure}`;
+const TOP = (measure: string) => `__massimo_${measure}`;
+const SUBSET = (measure: string) => `__persone_${measure}`;
+const isHidden = (name: string) => name.startsWith('__');
 
-/** Adds the hidden distinct-person count the protection needs to the plan. */
-export function withPersonCount(plan: AggregatePlan, cube: Cube): AggregatePlan {
-  if (!cube.disclosure || plan.measures.some((m) => m.name === PERSONS)) return plan;
-  return { ...plan, measures: [...plan.measures, { name: PERSONS, aggregate: 'uniqExact', arg: { kind: 'column', column: cube.disclosure.person } }] };
+/** The two 64-bit halves of the SipHash key, derived from the installation's secret. */
+export function cellKeySecret(secret: string): readonly [string, string] {
+  const digest = createHash('sha256').update('pas-cubes cell key\0').update(secret).digest();
+  return [digest.readBigUInt64BE(0).toString(), digest.readBigUInt64BE(8).toString()];
 }
 
-export interface SuppressionReport {
-  threshold: number;
-  primary: number;
-  secondary: number;
+export function perturbationInfo(rule: Disclosure): PerturbationInfo {
+  return { method: 'cell_key', threshold: rule.threshold, maxNoise: rule.noise.max, variance: rule.noise.variance, amountNoise: rule.amountNoise };
+}
+
+/** Whether a base measure of this kind is perturbed under the rule (counts not declared exact, and amounts). */
+export function isPerturbed(rule: Disclosure, measure: { name: string; kind: string }): boolean {
+  if (measure.kind === 'sum') return true;
+  return (measure.kind === 'count' || measure.kind === 'count_distinct') && !rule.exact.includes(measure.name);
 }
 
 /**
- * Suppresses in place: measure cells become null and the row gets
- * `suppressed: 'primary' | 'secondary'`. Removes the person count.
+ * Adds to the plan the hidden measures perturbation needs, computed by the engine with the figures:
+ * the persons of each cell and their key; per perturbed count the key of its own units (distinct
+ * values for a distinct count, records for a count); per amount the key of its records, the person
+ * count of its own subset and the largest contribution of one person.
  */
-export function protect(rows: ResultRow[], dimensions: readonly string[], measures: readonly string[], rule: Disclosure): SuppressionReport {
-  const persons = (r: ResultRow) => Number(r[PERSONS] ?? 0);
-  const state = new Map<ResultRow, 'primary' | 'secondary'>();
-  for (const r of rows) if (persons(r) < rule.threshold) state.set(r, 'primary');
-
-  // Group rows by (parent cell, dimension rolled up by the parent).
-  const keyOf = (r: ResultRow, without?: string) => {
-    const rolled = new Set(r.rollup ?? []);
-    return JSON.stringify(dimensions.map((d) => (d === without || rolled.has(d) ? '*' : r[d])));
-  };
-  const byKey = new Map(rows.map((r) => [keyOf(r), r]));
-  const groups: { parent: ResultRow; children: ResultRow[] }[] = [];
-  const index = new Map<string, { parent: ResultRow; children: ResultRow[] }>();
-  for (const r of rows) {
-    const rolled = new Set(r.rollup ?? []);
-    for (const d of dimensions) {
-      if (rolled.has(d)) continue;
-      const parentKey = keyOf(r, d);
-      const parent = byKey.get(parentKey);
-      if (!parent) continue;
-      const id = `${d}|${parentKey}`;
-      let g = index.get(id);
-      if (!g) index.set(id, (g = { parent, children: [] })), groups.push(g);
-      g.children.push(r);
+export function withCellKeys(plan: AggregatePlan, rule: Disclosure, secret: readonly [string, string]): AggregatePlan {
+  if (plan.measures.some((m) => m.name === PERSONS)) return plan;
+  const person: ExprNode = { kind: 'column', column: rule.person };
+  const key = (name: string, units: ExprNode[], distinct: boolean, where: PlanMeasure['where']): PlanMeasure => ({ name: KEY(name), aggregate: 'cellKey', key: { secret, units, distinct }, where });
+  const hidden: PlanMeasure[] = [{ name: PERSONS, aggregate: 'uniqExact', arg: person }, key(PERSONS, [person], true, undefined)];
+  const record = [person, ...rule.records.map((column): ExprNode => ({ kind: 'column', column }))];
+  for (const m of plan.measures) {
+    if (m.aggregate === 'uniqExact' && !rule.exact.includes(m.name)) hidden.push(key(m.name, [m.arg!], true, m.where));
+    else if (m.aggregate === 'count' && !rule.exact.includes(m.name)) hidden.push(key(m.name, record, false, m.where));
+    else if (m.aggregate === 'sum') {
+      // An amount changes with its records even where its persons stay the same: it is keyed by its records.
+      hidden.push(key(m.name, record, false, m.where), { name: TOP(m.name), aggregate: 'topContribution', arg: m.arg, by: person, where: m.where });
+      if (m.where) hidden.push({ name: SUBSET(m.name), aggregate: 'uniqExact', arg: person, where: m.where }, key(SUBSET(m.name), [person], true, m.where));
     }
   }
+  return { ...plan, measures: [...plan.measures, ...hidden] };
+}
 
-  let changed = true;
-  while (changed) {
-    changed = false;
-    for (const g of groups) {
-      if (state.has(g.parent)) continue;
-      const hidden = g.children.filter((c) => state.has(c));
-      if (hidden.length !== 1) continue;
-      const candidates = g.children.filter((c) => !state.has(c));
-      if (candidates.length === 0) {
-        // The only cell of the group: hiding the total is the only way to protect it.
-        state.set(g.parent, 'secondary');
-        changed = true;
-        continue;
-      }
-      const next = candidates.reduce((a, b) => (persons(b) < persons(a) ? b : a));
-      state.set(next, 'secondary');
-      changed = true;
-    }
-  }
+const tables = new Map<string, PTable>();
+export function ptableFor(rule: Disclosure): PTable {
+  const params = { D: rule.noise.max, V: rule.noise.variance, js: rule.threshold - 1 };
+  const id = JSON.stringify(params);
+  let table = tables.get(id);
+  if (!table) tables.set(id, (table = buildPTable(params)));
+  return table;
+}
 
-  const report: SuppressionReport = { threshold: rule.threshold, primary: 0, secondary: 0 };
-  for (const r of rows) {
-    const s = state.get(r);
-    if (s) {
-      for (const m of measures) r[m] = null;
-      r.suppressed = s;
-      report[s]++;
+/** The two uniform numbers in [0,1) a cell key gives: its high 32 bits for counts, its low 32 bits for amounts. */
+export function splitKey(key: string): { count: number; amount: number } {
+  const k = BigInt(key);
+  return { count: Number(k >> 32n) / 2 ** 32, amount: Number(k & 0xffffffffn) / 2 ** 32 };
+}
+
+/** Amount noise factor in ±[0.5, 1): never 0, so no amount is published exactly; symmetric, so unbiased. */
+export function amountFactor(u: number): number {
+  return u < 0.5 ? -(0.5 + u) : u;
+}
+
+/**
+ * Publishes the rows of a protected answer: counts through the p-table, amounts with magnitude
+ * noise, in-plan ratios recomputed from the published parts. A cell whose persons are published as
+ * 0 is left out, exactly as a cell without data is. Hidden measures are removed.
+ */
+export function perturb(rows: readonly ResultRow[], plan: AggregatePlan, rule: Disclosure): ResultRow[] {
+  const table = ptableFor(rule);
+  const count = (row: ResultRow, n: string, measure: string) => perturbCount(table, Number(row[n] ?? 0), splitKey(String(row[KEY(measure)])).count);
+  const out: ResultRow[] = [];
+  for (const row of rows) {
+    if (count(row, PERSONS, PERSONS) === 0) continue;
+    for (const m of plan.measures) {
+      if (isHidden(m.name) || row[m.name] === null || row[m.name] === undefined) continue;
+      if ((m.aggregate === 'uniqExact' || m.aggregate === 'count') && !rule.exact.includes(m.name)) row[m.name] = count(row, m.name, m.name);
+      else if (m.aggregate === 'sum') row[m.name] = publishAmount(row, m, rule, count);
     }
-    delete r[PERSONS];
+    for (const r of plan.ratios) {
+      const num = row[r.numerator] as number | null;
+      const den = row[r.denominator] as number | null;
+      row[r.name] = num === null || !den ? null : num / den;
+    }
+    for (const name of Object.keys(row)) if (isHidden(name)) delete row[name];
+    out.push(row);
   }
-  return report;
+  return out;
+}
+
+function publishAmount(row: ResultRow, m: PlanMeasure, rule: Disclosure, count: (row: ResultRow, n: string, measure: string) => number): number {
+  // An amount over a subset of the cell (a measure with `where`) is 0 when its persons are published as 0, as for no persons.
+  if (m.where && count(row, SUBSET(m.name), SUBSET(m.name)) === 0) return 0;
+  const top = Number(row[TOP(m.name)] ?? 0);
+  const noise = rule.amountNoise * amountFactor(splitKey(String(row[KEY(m.name)])).amount) * top;
+  return Math.round(((row[m.name] as number) + noise) * 100) / 100;
 }

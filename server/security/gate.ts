@@ -15,7 +15,7 @@ import type { ResultRow } from '../plan/result.ts';
 import { checkCubeAccess } from './access.ts';
 import { benchmarkOf, suppressThinCells } from './benchmark.ts';
 import type { Directory } from './directory.ts';
-import { protect, withPersonCount } from './disclosure.ts';
+import { cellKeySecret, perturb, withCellKeys } from './disclosure.ts';
 import type { Principal } from './principal.ts';
 import { checkTerritoryFilters, resolveScope, restrict } from './scope.ts';
 
@@ -24,6 +24,8 @@ export interface GateContext {
   readonly directory: Directory;
   /** Deployment setting, off by default: the Nazionale profile sees small cells unsuppressed. */
   readonly nationalExemptFromDisclosure?: boolean;
+  /** The installation's secret of the cell key method (needed by every plan the rule applies to). */
+  readonly cellKeySecret?: string;
 }
 
 /** What disclosure control the answer to a secured plan gets. */
@@ -51,7 +53,10 @@ export function secure(plan: QueryPlan, principal: Principal, ctx: GateContext):
   const rule = plan.cube.disclosure;
   const exempt = Boolean(rule && ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale');
   let main = restrict(plan.main, plan.cube, benchmark.scope);
-  if (rule && !exempt) main = withPersonCount(main, plan.cube);
+  if (rule && !exempt) {
+    if (!ctx.cellKeySecret) throw new Error('the cell key secret is missing from the query context');
+    main = withCellKeys(main, rule, cellKeySecret(ctx.cellKeySecret));
+  }
   if (benchmark.units) main = { ...main, measures: [...main.measures, benchmark.units.measure] };
   return {
     ...plan,
@@ -61,7 +66,7 @@ export function secure(plan: QueryPlan, principal: Principal, ctx: GateContext):
   };
 }
 
-/** Whether the small-count rule applies (it needs whole groups: paging comes after it). */
+/** Whether the cell key method applies (ordering and paging come after it). */
 export const appliesRule = (policy: DisclosurePolicy): boolean => policy.rule !== undefined && !policy.exempt;
 
 export interface SuppressionReport {
@@ -72,12 +77,18 @@ export interface SuppressionReport {
   territory?: { minUnits: number; cells: number };
 }
 
-/** Applies the policy of a secured plan to its rows, in place; removes the hidden measures. */
-export function applyDisclosure(rows: ResultRow[], dimensions: readonly string[], measures: readonly string[], policy: DisclosurePolicy): SuppressionReport | undefined {
-  const report: SuppressionReport | undefined = appliesRule(policy) ? protect(rows, dimensions, measures, policy.rule!) : undefined;
-  if (!policy.territory) return report;
-  const cells = suppressThinCells(rows, measures, policy.territory.minUnits);
-  return { ...(report ?? { threshold: 0, primary: 0, secondary: 0 }), territory: { minUnits: policy.territory.minUnits, cells } };
+/**
+ * Applies the policy of a secured plan to its rows: benchmark cells with too few territorial units
+ * lose their measures, then the cell key method publishes the rest (cells published as 0 persons
+ * are left out). Removes the hidden measures.
+ */
+export function applyDisclosure(rows: ResultRow[], plan: AggregatePlan, measures: readonly string[], policy: DisclosurePolicy): { rows: ResultRow[]; suppression?: SuppressionReport } {
+  // Hidden measures (keys, person counts) stay for the perturbation, which removes them.
+  if (policy.territory) suppressThinCells(rows, measures.filter((m) => !m.startsWith('__')), policy.territory.minUnits);
+  const published = appliesRule(policy) ? perturb(rows, plan, policy.rule!) : rows;
+  // Counted on the published rows: a cell left out is not reported.
+  const cells = published.filter((r) => r.suppressed === 'territory').length;
+  return { rows: published, ...(policy.territory ? { suppression: { threshold: 0, primary: 0, secondary: 0, territory: { minUnits: policy.territory.minUnits, cells } } } : {}) };
 }
 
 /**

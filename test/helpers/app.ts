@@ -15,6 +15,8 @@ import { createVerifier, mintToken } from '../../server/security/tokens.ts';
 import { tempEngine } from './engine.ts';
 
 export const TEST_SECRET = 'test-secret-of-at-least-32-characters-long';
+/** The fixed secret of the cell key method's record keys in tests (hand-written SQL recomputes the keys with it). */
+export const TEST_CELL_KEY_SECRET = 'test-cell-key-secret-of-32-characters-or-more';
 
 export interface DemoApp {
   app: FastifyInstance;
@@ -46,7 +48,7 @@ export async function demoApp(rows = 60_000, seed = 7, opts: DemoAppOptions = {}
   const { engine, dir, dispose } = await tempEngine(opts.engine);
   await prepareData(engine, { demoRows: rows, seed, log: () => {} });
   const model = loadModel({ dir: 'cubes' });
-  const context = await createQueryContext(engine, model, opts);
+  const context = await createQueryContext(engine, model, { cellKeySecret: TEST_CELL_KEY_SECRET, ...opts });
   const directory = context.directory;
   const apiKeys = new ApiKeyStore(`${dir}/api-keys.json`);
   const logs: Record<string, unknown>[] = [];
