@@ -31,12 +31,13 @@ import { SAD_CUBE } from './fixtures/sad-cube.ts';
 const { engine: real, dir, dispose } = await tempEngine();
 await prepareData(real, { demoRows: 20_000, seed: 11, log: () => {} });
 
-/** The engine with its SELECTs on the data tables counted. */
+/** The engine with its queries on the data tables counted. */
 const calls: string[] = [];
 const engine: Engine = {
   ...real,
   query: (sql, params) => {
-    if (/`(prestazioni|sad_test)`/.test(sql)) calls.push(sql);
+    // Data queries only: the cost estimate before admission (EXPLAIN ESTIMATE) is not an execution.
+    if (/`(prestazioni|sad_test)`/.test(sql) && !/^\s*EXPLAIN/i.test(sql)) calls.push(sql);
     return real.query(sql, params);
   },
 };
@@ -98,7 +99,7 @@ t.test('an answer changes right after a hot reload: the model is in the key', as
   writeFileSync(file, readFileSync(file, 'utf8').replace('label: { it: Beneficiari, en: Beneficiaries }', 'label: { it: Persone beneficiarie, en: Beneficiaries }'));
   t.match(await registry.reload(), { ok: true });
   let after!: Awaited<ReturnType<typeof ask>>;
-  t.equal(await engineCalls(async () => (after = await ask())), 1, 'computed again on the new model');
+  t.ok((await engineCalls(async () => (after = await ask()))) > 0, 'computed again on the new model');
   t.equal(after.columns.find((c) => c.name === 'beneficiari')!.label.it, 'Persone beneficiarie');
   t.same(after.rows, before.rows, 'same data, same figures');
 });
@@ -118,7 +119,7 @@ t.test('two scopes never share an entry; identical secured plans do', async (t) 
   const uncached = await createQueryContext(real, ctx.model);
   for (const code of [a1, a2]) {
     let answer!: Awaited<ReturnType<typeof runQuery>>;
-    t.equal(await engineCalls(async () => (answer = await runQuery(ctx, 'prestazioni', s, ats(code)))), 1, `${code}: its own computation`);
+    t.ok((await engineCalls(async () => (answer = await runQuery(ctx, 'prestazioni', s, ats(code))))) > 0, `${code}: its own computation`);
     t.same(answer.rows, (await runQuery(uncached, 'prestazioni', s, ats(code))).rows, `${code}: its own figures`);
   }
   const mine = await runQuery(ctx, 'prestazioni', s, ats(a1));
@@ -128,9 +129,9 @@ t.test('two scopes never share an entry; identical secured plans do', async (t) 
   // The gate counts, in a benchmark, the comuni outside the caller's own territory: the plan names the caller's ATS, so
   // two ATS of a region never share their Regione benchmark, while two users of the same ATS do.
   const bench = spec({ measures: ['beneficiari', 'importo'], rows: ['anno'], benchmark: 'regione' });
-  t.equal(await engineCalls(() => runQuery(ctx, 'prestazioni', bench, ats(a1))), 1);
+  t.ok((await engineCalls(() => runQuery(ctx, 'prestazioni', bench, ats(a1)))) > 0);
   t.equal(await engineCalls(() => runQuery(ctx, 'prestazioni', bench, { ...ats(a1), id: 'another user' })), 0, 'another user of the same ATS: the same entry');
-  t.equal(await engineCalls(() => runQuery(ctx, 'prestazioni', bench, ats(a2))), 1, 'another ATS of the region: its own entry');
+  t.ok((await engineCalls(() => runQuery(ctx, 'prestazioni', bench, ats(a2)))) > 0, 'another ATS of the region: its own entry');
   t.same((await runQuery(ctx, 'prestazioni', bench, ats(a2))).rows, (await runQuery(uncached, 'prestazioni', bench, ats(a2))).rows);
 });
 
@@ -141,7 +142,11 @@ t.test('N concurrent identical requests reach the engine once', async (t) => {
   const n = await engineCalls(async () => {
     answers = await Promise.all(Array.from({ length: 8 }, () => app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers: national, payload })));
   });
-  t.equal(n, 1, 'one engine query for eight requests');
+  // One computation (its cost estimate and its query) costs this many engine calls without the cache:
+  const uncached = await createQueryContext(engine, registry.context().model);
+  const one = await engineCalls(() => runQuery(uncached, 'prestazioni', spec(payload), NATIONAL));
+  t.ok(one > 0);
+  t.equal(n, one, 'the engine calls of one computation for eight requests');
   t.ok(answers.every((a) => a.statusCode === 200 && a.body === answers[0].body), 'eight identical answers');
   t.same([stats().misses - before.misses, stats().hits - before.hits], [1, 7]);
 
