@@ -78,6 +78,8 @@ t.test('a cube declared at regional level is refused to lower profiles, in queri
   );
   const plan = planQuery(model, 'programmazione', QuerySpecSchema.parse({ measures: ['beneficiari'] }));
   const cube = model.cubes.get('programmazione')!;
+  // The gate refuses to protect an answer without the installation's cell key secret: the context carries one.
+  const gateContext = { model, directory, cellKeySecret: 'test-cell-key-secret-of-at-least-32-chars' };
   for (const [profile, scope, allowed] of [
     ['nazionale', undefined, true],
     ['regionale', '12', true],
@@ -87,10 +89,10 @@ t.test('a cube declared at regional level is refused to lower profiles, in queri
   ] as const) {
     const principal = { id: 'x', profile, scope };
     if (allowed) {
-      t.doesNotThrow(() => secure(plan, principal, { model, directory }), `${profile} may open it`);
+      t.doesNotThrow(() => secure(plan, principal, gateContext), `${profile} may open it`);
     } else {
-      t.throws(() => secure(plan, principal, { model, directory }), { code: 'FORBIDDEN_CUBE' }, `${profile} may not query it`);
-      t.throws(() => secureMembers(undefined, cube, cube.dimensions.get('comune')!, principal, { model, directory }), { code: 'FORBIDDEN_CUBE' }, `${profile} may not list its members`);
+      t.throws(() => secure(plan, principal, gateContext), { code: 'FORBIDDEN_CUBE' }, `${profile} may not query it`);
+      t.throws(() => secureMembers(undefined, cube, cube.dimensions.get('comune')!, principal, gateContext), { code: 'FORBIDDEN_CUBE' }, `${profile} may not list its members`);
     }
   }
 });
