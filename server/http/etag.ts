@@ -1,7 +1,7 @@
 /**
  * Revalidation of answers (Excel, R, browsers): the ETag of a query, report
  * or export names the model, the data version of every source, the caller's
- * profile and scope and the request itself. It is known before anything is
+ * profile and scope, the cell key secret (by digest) and the request itself. It is known before anything is
  * computed, so `If-None-Match` with the current ETag costs no engine work:
  * 304 Not Modified. A load or a hot reload changes it.
  */
@@ -17,6 +17,8 @@ export async function answerEtag(ctx: QueryContext, principal: Principal, reques
     modelFingerprint(ctx.model),
     status.versions,
     ctx.nationalExemptFromDisclosure ?? false,
+    // A new cell key secret changes every published figure: the tag changes too (a digest, never the secret itself).
+    ctx.cellKeySecret ? createHash('sha256').update('pas-cell-key\0').update(ctx.cellKeySecret).digest('base64url') : null,
     principal.profile,
     principal.scope ?? null,
     request.method,
