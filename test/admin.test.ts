@@ -6,43 +6,22 @@
  * the data version in answers after a load.
  */
 import t from 'tap';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ModelRegistry } from '../server/admin/registry.ts';
 import { prepareData } from '../server/data/bootstrap.ts';
-import { buildApp } from '../server/http/app.ts';
 import { formatIssue, loadModel, ModelError } from '../server/model/load.ts';
 import { ApiKeyStore } from '../server/security/api-keys.ts';
-import { createVerifier, mintToken } from '../server/security/tokens.ts';
 import type { Role } from '../server/security/principal.ts';
 import { tempEngine } from './helpers/engine.ts';
-import { TEST_CELL_KEY_SECRET, TEST_SECRET } from './helpers/app.ts';
+import { adminApp } from './helpers/admin-app.ts';
+import { TEST_CELL_KEY_SECRET } from './helpers/app.ts';
 import { protectedTruth } from './helpers/cellkey.ts';
-import { SAD_CUBE } from './fixtures/sad-cube.ts';
 
 const { engine, dir, dispose } = await tempEngine();
 await prepareData(engine, { demoRows: 20_000, seed: 5, log: () => {} });
-const cubes = mkdtempSync(join(tmpdir(), 'pas-admin-cubes-'));
-cpSync('cubes', cubes, { recursive: true });
-writeFileSync(join(cubes, 'sad_test.yaml'), SAD_CUBE);
-const registry = await ModelRegistry.open({ dir: cubes, engine, debounceMs: 50, cellKeySecret: TEST_CELL_KEY_SECRET });
-registry.watch();
 const apiKeys = new ApiKeyStore(join(dir, 'keys.json'));
-const app = await buildApp({
-  context: () => registry.context(),
-  reports: () => registry.reports(),
-  admin: { registry, spoolDir: join(dir, 'uploads') },
-  auth: { verify: await createVerifier({ secret: TEST_SECRET }), apiKeys },
-});
-t.teardown(async () => {
-  registry.close();
-  await app.close();
-  await dispose();
-  rmSync(cubes, { recursive: true, force: true });
-});
-
-const bearer = async (profile: Role, scope?: string) => ({ authorization: `Bearer ${await mintToken({ secret: TEST_SECRET, profile, scope, subject: `t:${profile}`, expiresIn: '1h' })}` });
+const { app, registry, cubes, bearer } = await adminApp(t, { engine, dataDir: dir, disposeEngine: dispose, apiKeys, registry: { debounceMs: 50, cellKeySecret: TEST_CELL_KEY_SECRET } });
+registry.watch();
 const admin = await bearer('admin');
 const national = await bearer('nazionale');
 const [{ ats, regione, comune }] = await engine.query<{ ats: string; regione: string; comune: string }>(`SELECT ats, regione, comune FROM ${engine.table('territorio')} WHERE comune = '058091'`);

@@ -14,19 +14,16 @@ import { ModelRegistry } from '../server/admin/registry.ts';
 import { createQueryContext } from '../server/context.ts';
 import { prepareData } from '../server/data/bootstrap.ts';
 import type { Engine } from '../server/engine/client.ts';
-import { buildApp } from '../server/http/app.ts';
 import { answerKey, ResultCache } from '../server/query/cache.ts';
 import { runQuery } from '../server/query/execute.ts';
 import { planQuery } from '../server/query/planner.ts';
 import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { runReport } from '../server/reports/run.ts';
 import { warmTasks } from '../server/reports/warm.ts';
-import type { Principal, Role } from '../server/security/principal.ts';
+import type { Principal } from '../server/security/principal.ts';
 import { secure } from '../server/security/gate.ts';
-import { createVerifier, mintToken } from '../server/security/tokens.ts';
-import { TEST_SECRET } from './helpers/app.ts';
 import { tempEngine } from './helpers/engine.ts';
-import { SAD_CUBE } from './fixtures/sad-cube.ts';
+import { adminApp } from './helpers/admin-app.ts';
 
 const { engine: real, dir, dispose } = await tempEngine();
 await prepareData(real, { demoRows: 20_000, seed: 11, log: () => {} });
@@ -47,25 +44,8 @@ const engineCalls = async (fn: () => Promise<unknown>) => {
   return calls.length - before;
 };
 
-const cubes = mkdtempSync(join(tmpdir(), 'pas-cache-cubes-'));
-cpSync('cubes', cubes, { recursive: true });
-writeFileSync(join(cubes, 'sad_test.yaml'), SAD_CUBE);
 // Nazionale sees exact figures (DISCLOSURE_NATIONAL_EXEMPT): the hand-counted values below are the truth; other profiles get protected answers.
-const registry = await ModelRegistry.open({ dir: cubes, engine, nationalExemptFromDisclosure: true });
-const app = await buildApp({
-  context: () => registry.context(),
-  reports: () => registry.reports(),
-  admin: { registry, spoolDir: join(dir, 'uploads') },
-  auth: { verify: await createVerifier({ secret: TEST_SECRET }) },
-});
-t.teardown(async () => {
-  registry.close();
-  await app.close();
-  await dispose();
-  rmSync(cubes, { recursive: true, force: true });
-});
-
-const bearer = async (profile: Role, scope?: string) => ({ authorization: `Bearer ${await mintToken({ secret: TEST_SECRET, profile, scope, subject: `t:${profile}`, expiresIn: '1h' })}` });
+const { app, registry, cubes, bearer } = await adminApp(t, { engine, dataDir: dir, disposeEngine: dispose, registry: { nationalExemptFromDisclosure: true } });
 const admin = await bearer('admin');
 const national = await bearer('nazionale');
 const NATIONAL: Principal = { id: 't', profile: 'nazionale' };
