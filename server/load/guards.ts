@@ -59,7 +59,7 @@ export function checkChecksum(expected: string | undefined, actual: string): Ref
   };
 }
 
-/** Space a load of `bytes` needs: the file once in the staging table, once more when it is spooled (Parquet over HTTP), and a margin. */
+/** Space a load of `bytes` needs: the file once in the staging table, once more when it is spooled (an upload the embedded engine reads from disk), and a margin. */
 export function spaceNeeded(bytes: number, spooled: boolean): number {
   return bytes * (spooled ? 2 : 1) + 64 * 1024 * 1024;
 }
@@ -98,4 +98,18 @@ export function checkShrink(table: string, batches: readonly BatchRows[], o: { s
     kind: 'shrink',
     message: `il caricamento ridurrebbe i dati sotto il ${pct} delle righe che sostituisce (${what}): file troncato? Se la riduzione è voluta, ripetere con --allow-shrink (allow_shrink=true); nessuna riga caricata`,
   };
+}
+
+/** What a file read to the end may still be refused for, in this order: what was sent, its columns, its rejected rows, no valid row at all. */
+export function refusalAfterReading(o: { sha256?: string; checksum: string; expectRows?: number; rowsRead: number; fileProblems: readonly string[]; rowsRejected: number; maxRejects: number; rowsAccepted: number }): Refusal | undefined {
+  const r = (kind: RefusalKind, message: string): Refusal => ({ kind, message });
+  return (
+    checkChecksum(o.sha256, o.checksum) ??
+    checkExpectedRows(o.expectRows, o.rowsRead) ??
+    (o.fileProblems.length ? r('file', `il file non ha le colonne richieste: ${o.fileProblems.join('; ')}`) : undefined) ??
+    (o.rowsRejected > o.maxRejects
+      ? r('rows', `${o.rowsRejected} righe scartate, ${o.maxRejects === 0 ? 'nessuna ammessa (tutto o niente)' : `al massimo ${o.maxRejects} ammesse`}: nessuna riga caricata`)
+      : undefined) ??
+    (o.rowsAccepted === 0 ? r('rows', 'nessuna riga valida nel file: nessuna riga caricata') : undefined)
+  );
 }

@@ -1,14 +1,15 @@
 /**
- * Reads a data file as a stream of records, whatever its format: CSV (header
- * row, any separator, UTF-8 or Latin-1), NDJSON or Parquet. Nothing is
- * buffered whole: CSV and NDJSON are parsed as the bytes arrive, Parquet is
- * read one row group at a time from the file.
+ * Data files read in JavaScript: NDJSON as a stream of records (the row-by-row
+ * loader), CSV as a stream of records where the engine's reader cannot say
+ * where a broken file breaks, and a Parquet file's footer (its columns). CSV
+ * and Parquet rows are otherwise read by the engine (server/load/raw-stage.ts).
+ * Nothing is buffered whole.
  */
 import { parse } from 'csv-parse';
 import { createInterface } from 'node:readline';
 import { Readable, Transform } from 'node:stream';
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetSchema } from 'hyparquet';
+import { REASONS } from './validate.ts';
 
 export type FileFormat = 'csv' | 'ndjson' | 'parquet';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'ndjson', 'parquet'];
@@ -88,7 +89,7 @@ export function csvRecords(bytes: Readable, o: CsvOptions): RecordSource {
           resolveHeader(header);
           continue;
         }
-        yield record.length === header.length ? { line: start, fields: record } : { line: start, fields: record, problem: `${record.length} campi invece di ${header.length} (separatore "${o.separator}")` };
+        yield record.length === header.length ? { line: start, fields: record } : { line: start, fields: record, problem: REASONS.fieldCount(record.length, header.length, o.separator) };
       }
     } catch (err) {
       const code = (err as { code?: string }).code;
@@ -103,7 +104,7 @@ export function csvRecords(bytes: Readable, o: CsvOptions): RecordSource {
   return { columns: () => headerKnown, records: records() };
 }
 
-function csvProblem(code: string, message: string): string {
+export function csvProblem(code: string, message: string): string {
   if (code === 'CSV_QUOTE_NOT_CLOSED') return 'virgolette aperte e mai chiuse: il file è troncato o un campo contiene una virgoletta non raddoppiata';
   if (code === 'CSV_INVALID_CLOSING_QUOTE' || code === 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') return 'carattere dopo una virgoletta di chiusura: una virgoletta dentro un campo va raddoppiata ("")';
   return `CSV non leggibile (${message.split('\n')[0]})`;
@@ -129,25 +130,23 @@ export function ndjsonRecords(bytes: Readable, encoding: Encoding): RecordSource
   return { columns: async () => undefined, records: records() };
 }
 
-/** Parquet needs random access (the schema is at the end): it is read from a file, one row group at a time. */
-export async function parquetRecords(path: string, onFraction?: (f: number) => void): Promise<RecordSource> {
+export interface ParquetShape {
+  rows: number;
+  /** Column names, each with how its values become text: floats and timestamps are told apart. */
+  columns: Map<string, 'text' | 'float' | 'timestamp'>;
+}
+
+/** A Parquet file's columns and row count, from its footer (the engine reads the rows). */
+export async function parquetShape(path: string): Promise<ParquetShape> {
   const file = await asyncBufferFromFile(path);
   const metadata = await parquetMetadataAsync(file).catch((err: Error) => {
     throw new FileError(`file Parquet non leggibile (${err.message}): il file è troncato o non è un Parquet`);
   });
-  const columns = parquetSchema(metadata).children.map((c) => c.element.name);
-  const total = Number(metadata.num_rows);
-  async function* records(): AsyncGenerator<SourceRecord> {
-    let start = 0;
-    for (const group of metadata.row_groups) {
-      const end = start + Number(group.num_rows);
-      const rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors }).catch((err: Error) => {
-        throw new FileError(`gruppo di righe illeggibile nel file Parquet (${err.message})`, start + 1);
-      })) as Record<string, unknown>[];
-      for (let i = 0; i < rows.length; i++) yield { line: start + i + 1, values: rows[i] };
-      start = end;
-      onFraction?.(total ? start / total : 1);
-    }
-  }
-  return { columns: async () => columns, records: records() };
+  const columns = new Map(
+    parquetSchema(metadata).children.map(({ element: e }) => {
+      const timestamp = e.type === 'INT96' || e.logical_type?.type === 'TIMESTAMP' || e.converted_type === 'TIMESTAMP_MILLIS' || e.converted_type === 'TIMESTAMP_MICROS';
+      return [e.name, e.type === 'FLOAT' || e.type === 'DOUBLE' ? 'float' : timestamp ? 'timestamp' : 'text'] as const;
+    }),
+  );
+  return { rows: Number(metadata.num_rows), columns };
 }

@@ -1,6 +1,7 @@
 /**
  * Loads, all or nothing: each file's rows are validated and written to a
- * staging table; only when every file is read to the end, the rejects are
+ * staging table (CSV and Parquet by the engine itself, server/load/engine-read.ts;
+ * NDJSON row by row, server/load/row-read.ts); only when every file is read to the end, the rejects are
  * within the policy, the tables of the batch agree with each other and the
  * guards pass (row count and SHA-256 as sent, free space, shrink) do the
  * tables change, each in one step: a new table is assembled from the
@@ -12,27 +13,27 @@
  * next start (server/load/recover.ts). Anything that stops a load before the
  * swap leaves the tables as they were.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import type { Engine } from '../engine/client.ts';
 import { AppError } from '../errors.ts';
 import type { Model, TableDef } from '../model/types.ts';
 import { dataInfo } from '../data/bootstrap.ts';
 import { assembleIncoming, batchRows, dropNow, stagedBatches, swap, tableUuid } from './commit.ts';
 import { checkConsistency, hasCrossTableRules } from './consistency.ts';
-import { checkChecksum, checkExpectedRows, checkFreeSpace, checkShrink, DEFAULT_SHRINK_SHARE, spaceNeeded, type Refusal } from './guards.ts';
+import { readWithEngine } from './engine-read.ts';
+import { checkFreeSpace, checkShrink, DEFAULT_SHRINK_SHARE, spaceNeeded, type Refusal } from './guards.ts';
 import { emptyRejects, writeJournal, type LoadRecord } from './journal.ts';
-import { checkTableMatches, referenceData } from './prepare.ts';
-import { csvRecords, FileError, ndjsonRecords, parquetRecords, type Encoding, type FileFormat, type RecordSource } from './readers.ts';
-import { separatorName, sniffCsv } from './sniff.ts';
-import { removeSpool, spoolPath, spoolTo } from './spool.ts';
-import { RejectTally, StagingWriter } from './staging.ts';
-import { compileValidator } from './validate.ts';
+import { checkTableMatches } from './prepare.ts';
+import { FileError, type Encoding, type FileFormat } from './readers.ts';
+import { Progress, type Reading } from './reading.ts';
+import { readRows } from './row-read.ts';
+import { removeSpool } from './spool.ts';
 
 export interface LoadInput {
   table: string;
   format: FileFormat;
-  /** The file's bytes (CSV, NDJSON; Parquet too when `spoolDir` is given) or its path (Parquet needs random access). */
+  /** The file's bytes or its path (read where it lies by the embedded engine; NDJSON is always read as bytes). */
   bytes?: Readable;
   path?: string;
   fileName: string;
@@ -55,7 +56,7 @@ export interface LoadInput {
   allowShrink?: boolean;
   /** Share of the replaced rows a load must bring without allowShrink (default 0.8). */
   shrinkShare?: number;
-  /** Parquet bytes are written here first (an HTTP upload); the file is deleted when the load ends. */
+  /** Uploaded bytes the embedded engine reads are written here first (default: the system's temporary folder); the file is deleted when the load ends. */
   spoolDir?: string;
   /** True when the client went away (HTTP): the failure is journaled as a disconnect. */
   disconnected?: () => boolean;
@@ -75,9 +76,6 @@ export interface LoadProgress {
 
 export const STAGING_PREFIX = '_stg_';
 export const SHADOW_PREFIX = '_new_';
-const INSERT_BATCH = 50_000;
-/** The journal gets the rows read so far every this many rows: an interrupted load shows how far it got. */
-const JOURNAL_EVERY_ROWS = 100_000;
 
 /** Only one load at a time per process: loads of the same table must not interleave their swaps. */
 let queue: Promise<unknown> = Promise.resolve();
@@ -86,10 +84,10 @@ export function newLoadId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Names of a load's staging and shadow tables, derived from its id (recovery finds them again). */
-export function workTables(table: string, id: string): { staging: string; shadow: string } {
+/** Names of a load's staging, raw staging (a file streamed to a server) and shadow tables, derived from its id (recovery finds them again). */
+export function workTables(table: string, id: string): { staging: string; raw: string; shadow: string } {
   const suffix = id.replace(/-/g, '_');
-  return { staging: `${STAGING_PREFIX}${table}_${suffix}`, shadow: `${SHADOW_PREFIX}${table}_${suffix}` };
+  return { staging: `${STAGING_PREFIX}${table}_${suffix}`, raw: `${STAGING_PREFIX}${table}_${suffix}_raw`, shadow: `${SHADOW_PREFIX}${table}_${suffix}` };
 }
 
 interface Item {
@@ -98,7 +96,9 @@ interface Item {
   record: LoadRecord;
   staging: string;
   shadow: string;
-  spooled?: string;
+  raw: string;
+  /** Files written for the load (uploads spooled to disk), deleted when it ends. */
+  spools: string[];
   finished: boolean;
   refusal?: Refusal;
   /** An error of the file's stream before the load reached it (a client gone while the load waited). */
@@ -130,7 +130,7 @@ export async function runLoads(engine: Engine, model: Model, inputs: readonly Lo
       rowsRead: 0, rowsAccepted: 0, rowsRejected: 0, maxRejects: input.maxRejects ?? 0, batches: [], rejects: emptyRejects(), error: '',
       startedAt: new Date().toISOString(), finishedAt: null, shadowUuid: '', replacedDemo: false, rowsReplaced: 0, refusal: '', groupId,
     };
-    const item: Item = { input, table, record, ...workTables(table.name, id), finished: false };
+    const item: Item = { input, table, record, ...workTables(table.name, id), spools: [], finished: false };
     input.bytes?.on('error', (err) => (item.streamError ??= err));
     return item;
   });
@@ -169,7 +169,7 @@ async function execute(engine: Engine, model: Model, items: Item[]): Promise<Loa
     for (const item of items) await checkTableMatches(engine, item.table);
     const first = items[0].input;
     const bytes = items.reduce((s, i) => s + (i.input.totalBytes ?? 0), 0);
-    const space = await checkFreeSpace(engine, bytes ? spaceNeeded(bytes, items.some((i) => i.input.spoolDir && i.input.format === 'parquet')) : undefined);
+    const space = await checkFreeSpace(engine, bytes ? spaceNeeded(bytes, items.some((i) => engine.transport === 'embedded' && !i.input.path && i.input.format !== 'ndjson')) : undefined);
     if (space) {
       items.forEach((i) => refuse(i, space));
       return await refuseAll();
@@ -255,132 +255,32 @@ async function execute(engine: Engine, model: Model, items: Item[]): Promise<Loa
 
   async function cleanup() {
     for (const item of items) {
-      for (const t of [item.staging, item.shadow]) await dropNow(engine, t).catch(() => undefined);
-      if (item.spooled) removeSpool(item.spooled);
+      for (const t of [item.staging, item.raw, item.shadow]) await dropNow(engine, t).catch(() => undefined);
+      for (const path of item.spools.splice(0)) removeSpool(path);
     }
   }
 }
 
-/** Reads one file into its staging table: validation, rejects, checksum, the guards on what was sent. */
+/**
+ * Reads one file into its staging table: validation, rejects, checksum, the
+ * guards on what was sent. CSV and Parquet are read and checked by the engine,
+ * NDJSON row by row (server/load/row-read.ts says why).
+ */
 async function readInto(engine: Engine, item: Item): Promise<void> {
   const { input, table, record } = item;
   await engine.command(`CREATE TABLE ${engine.table(item.staging)} AS ${engine.table(table.name)}`);
-  const checksum = createHash('sha256');
-  let bytesRead = 0;
-  let path = input.path;
-  let stream = input.bytes;
   // A stream that failed or closed while the load waited would never deliver data nor end.
+  const stream = input.bytes;
   if (stream && (item.streamError || stream.destroyed)) throw item.streamError ?? new Error('il flusso del file si è chiuso prima della lettura');
-  if (input.format === 'parquet' && stream && input.spoolDir) {
-    item.spooled = path = spoolPath(input.spoolDir, 'parquet');
-    await spoolTo(stream, path);
-    stream = undefined;
+  const progress = new Progress(engine, input, record);
+  const reading: Reading = { engine, input, table, record, staging: item.staging, raw: item.raw, spools: item.spools, progress };
+  try {
+    const outcome = input.format === 'ndjson' ? await readRows(reading) : await readWithEngine(reading);
+    record.checksum = outcome.checksum;
+    record.rejects = outcome.rejects;
+    item.refusal = outcome.refusal;
+    if (item.refusal) record.refusal = item.refusal.kind;
+  } finally {
+    await progress.settled();
   }
-  const counted = stream?.pipe(
-    new Transform({
-      transform(chunk: Buffer, _e, done) {
-        checksum.update(chunk);
-        bytesRead += chunk.length;
-        done(null, chunk);
-      },
-    }),
-  );
-  stream?.on('error', (err) => counted?.destroy(err));
-  let fraction: number | undefined;
-  const notes: string[] = [];
-  let separatorHint = '';
-  const source = await openSource(input, path, counted, (f) => (fraction = f), table, notes, (h) => (separatorHint = h));
-  const started = performance.now();
-  const progress = (phase: LoadProgress['phase']) =>
-    input.onProgress?.({
-      id: record.id, phase, rowsRead: record.rowsRead, rowsRejected: record.rowsRejected, bytesRead,
-      fraction: fraction ?? (input.totalBytes ? Math.min(1, bytesRead / input.totalBytes) : undefined),
-      rowsPerSecond: record.rowsRead / Math.max(0.001, (performance.now() - started) / 1000),
-    });
-
-  const validator = compileValidator(table, await referenceData(engine, table));
-  let checkFields: ((fields: readonly unknown[]) => ReturnType<typeof validator.check>) | undefined;
-  const rejects = new RejectTally(input.reportRejects ?? 100);
-  const writer = new StagingWriter(engine, item.staging, INSERT_BATCH);
-  let fileProblems: string[] = [];
-  let ignoredColumns: string[] = [];
-  let lastProgress = 0;
-  let lastJournal = 0;
-  const maxRejects = input.maxRejects ?? 0;
-
-  for await (const rec of source.records) {
-    if (record.rowsRead === 0 && input.format !== 'ndjson') {
-      const columns = (await source.columns()) ?? Object.keys(rec.values ?? {});
-      fileProblems = validator.checkHeader(columns);
-      if (fileProblems.length && separatorHint) fileProblems.push(separatorHint);
-      ignoredColumns = validator.ignoredColumns(columns);
-      checkFields = validator.forHeader(columns);
-    }
-    record.rowsRead++;
-    // A file without a required column is refused as a whole; it is still read to the end (checksum, request body).
-    if (fileProblems.length) continue;
-    const checked = rec.problem
-      ? { ok: false as const, errors: [{ column: '', reason: rec.problem }] }
-      : rec.fields && checkFields ? checkFields(rec.fields) : validator.check(rec.values ?? {});
-    if (checked.ok) await writer.add(checked.values);
-    else {
-      rejects.add(rec.line, checked.errors);
-      record.rowsRejected = rejects.rows;
-    }
-    if (record.rowsRead - lastProgress >= 20_000) {
-      lastProgress = record.rowsRead;
-      record.rowsAccepted = writer.written;
-      progress('reading');
-      if (record.rowsRead - lastJournal >= JOURNAL_EVERY_ROWS) {
-        lastJournal = record.rowsRead;
-        await writeJournal(engine, record);
-      }
-    }
-  }
-  await writer.finish();
-  record.rowsAccepted = writer.written;
-  record.checksum = path && !counted ? await fileChecksum(path) : checksum.digest('hex');
-  record.rejects = rejects.summary(fileProblems, ignoredColumns);
-  if (notes.length) record.rejects.notes = notes;
-  progress('reading');
-
-  const r = (kind: Refusal['kind'], message: string): Refusal => ({ kind, message });
-  item.refusal =
-    checkChecksum(input.sha256, record.checksum) ??
-    checkExpectedRows(input.expectRows, record.rowsRead) ??
-    (fileProblems.length ? r('file', `il file non ha le colonne richieste: ${fileProblems.join('; ')}`) : undefined) ??
-    (record.rowsRejected > maxRejects
-      ? r('rows', `${record.rowsRejected} righe scartate, ${maxRejects === 0 ? 'nessuna ammessa (tutto o niente)' : `al massimo ${maxRejects} ammesse`}: nessuna riga caricata`)
-      : undefined) ??
-    (record.rowsAccepted === 0 ? r('rows', 'nessuna riga valida nel file: nessuna riga caricata') : undefined);
-  if (item.refusal) record.refusal = item.refusal.kind;
-}
-
-async function openSource(
-  input: LoadInput,
-  path: string | undefined,
-  bytes: Readable | undefined,
-  onFraction: (f: number) => void,
-  table: TableDef,
-  notes: string[],
-  onHint: (hint: string) => void,
-): Promise<RecordSource> {
-  if (input.format === 'parquet') {
-    if (!path) throw new AppError('INVALID_REQUEST', 'Parquet va letto da un file.');
-    return parquetRecords(path, onFraction);
-  }
-  if (!bytes) throw new AppError('INVALID_REQUEST', 'nessun dato da caricare');
-  if (input.format === 'ndjson') return ndjsonRecords(bytes, input.encoding ?? 'utf-8');
-  const sniffed = await sniffCsv(bytes, { separator: input.separator, encoding: input.encoding, expected: table.columns.map((c) => c.name) });
-  notes.push(...sniffed.notes);
-  if (sniffed.best !== sniffed.separator)
-    onHint(`l'intestazione sembra separata da ${separatorName(sniffed.best)}, non da ${separatorName(sniffed.separator)}: togliere l'opzione del separatore (è rilevato da solo) oppure indicare --separator '${sniffed.best === '\t' ? '\\t' : sniffed.best}' (separator=${encodeURIComponent(sniffed.best)})`);
-  return csvRecords(sniffed.bytes, { separator: sniffed.separator, encoding: sniffed.encoding });
-}
-
-async function fileChecksum(path: string): Promise<string> {
-  const { createReadStream } = await import('node:fs');
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -1,23 +1,38 @@
 /**
  * A CSV's separator and encoding, read from its first bytes when the caller
  * did not say: the separator that splits the header into the declared column
- * names, Latin-1 when the first lines are not valid UTF-8. The bytes are
- * handed on untouched (the peeked head first).
+ * names, Latin-1 when the first lines are not valid UTF-8; and its header
+ * record. The bytes are handed on untouched (the peeked head first).
  */
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import type { Encoding } from './readers.ts';
+import { parse } from 'csv-parse/sync';
+import { FileError, type Encoding } from './readers.ts';
 
 export const SEPARATORS = [',', ';', '\t', '|'] as const;
 const PEEK_BYTES = 64 * 1024;
 
-export interface Sniffed {
-  bytes: Readable;
+export interface SniffedHead {
   separator: string;
   encoding: Encoding;
   /** What was detected (not given), for the report, e.g. 'separatore ";" rilevato dall\'intestazione'. */
   notes: string[];
   /** The separator that best splits the header into declared columns (for a hint when the given one does not). */
   best: string;
+  /** The header's column names (trimmed), as the CSV reader splits them with `separator`. */
+  header: string[];
+  /** Records before the data: the header and any empty lines above it. */
+  headerRecords: number;
+}
+
+export interface Sniffed extends SniffedHead {
+  bytes: Readable;
+}
+
+interface SniffOptions {
+  separator?: string;
+  encoding?: Encoding;
+  expected: readonly string[];
 }
 
 /** Fields of a header line split on `sep` outside double quotes. */
@@ -62,7 +77,49 @@ export function guessEncoding(head: Buffer, complete: boolean): Encoding {
 
 export const separatorName = (s: string) => (s === '\t' ? 'tabulazione' : `"${s}"`);
 
-export async function sniffCsv(bytes: Readable, o: { separator?: string; encoding?: Encoding; expected: readonly string[] }): Promise<Sniffed> {
+/** What the first bytes of a CSV say; `complete` when they are the whole file. */
+export function sniffHead(head: Buffer, complete: boolean, o: SniffOptions): SniffedHead {
+  const encoding = o.encoding ?? guessEncoding(head, complete);
+  const decoded = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : 'utf-8').decode(head);
+  const text = decoded.slice(0, 4096).replace(/^\uFEFF/, '');
+  const header = text.split('\n')[0].replace(/\r$/, '');
+  const best = bestSeparator(header, o.expected);
+  const separator = o.separator ?? best;
+  const notes: string[] = [];
+  if (!o.separator && separator !== ',') notes.push(`separatore ${separatorName(separator)} rilevato dall'intestazione`);
+  if (!o.encoding && encoding === 'latin1') notes.push('codifica Latin-1 (Windows-1252) rilevata: il file non è UTF-8');
+  return { separator, encoding, notes, best, ...headerRecord(decoded, separator) };
+}
+
+/** The first non-empty record of the head (the header), read as the row-by-row reader did, and how many records precede the data. */
+function headerRecord(text: string, separator: string): { header: string[]; headerRecords: number } {
+  for (let n = 1; n <= 100; n++) {
+    let records: string[][];
+    try {
+      records = parse(text, { delimiter: separator, bom: true, relax_column_count: true, skip_empty_lines: false, relax_quotes: false, to: n });
+    } catch (err) {
+      throw new FileError(`intestazione del CSV non leggibile (${(err as Error).message.split('\n')[0]})`, n);
+    }
+    if (records.length < n) return { header: [], headerRecords: records.length };
+    const last = records[n - 1];
+    if (!(last.length === 1 && last[0] === '')) return { header: last.map((h) => h.trim()), headerRecords: n };
+  }
+  return { header: [], headerRecords: 100 };
+}
+
+/** Sniffs a CSV on disk from its first bytes. */
+export async function sniffFile(path: string, o: SniffOptions): Promise<SniffedHead> {
+  const file = await open(path);
+  try {
+    const buffer = Buffer.alloc(PEEK_BYTES);
+    const { bytesRead } = await file.read(buffer, 0, PEEK_BYTES, 0);
+    return sniffHead(buffer.subarray(0, bytesRead), bytesRead < PEEK_BYTES, o);
+  } finally {
+    await file.close();
+  }
+}
+
+export async function sniffCsv(bytes: Readable, o: SniffOptions): Promise<Sniffed> {
   const it = bytes[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -78,14 +135,6 @@ export async function sniffCsv(bytes: Readable, o: { separator?: string; encodin
     size += chunk.length;
   }
   const head = Buffer.concat(chunks);
-  const encoding = o.encoding ?? guessEncoding(head, done);
-  const text = new TextDecoder(encoding === 'latin1' ? 'windows-1252' : 'utf-8').decode(head.subarray(0, 4096)).replace(/^\uFEFF/, '');
-  const header = text.split('\n')[0].replace(/\r$/, '');
-  const best = bestSeparator(header, o.expected);
-  const separator = o.separator ?? best;
-  const notes: string[] = [];
-  if (!o.separator && separator !== ',') notes.push(`separatore ${separatorName(separator)} rilevato dall'intestazione`);
-  if (!o.encoding && encoding === 'latin1') notes.push('codifica Latin-1 (Windows-1252) rilevata: il file non è UTF-8');
   async function* rest(): AsyncGenerator<Buffer> {
     if (head.length) yield head;
     if (done) return;
@@ -95,5 +144,5 @@ export async function sniffCsv(bytes: Readable, o: { separator?: string; encodin
       yield r.value;
     }
   }
-  return { bytes: Readable.from(rest(), { objectMode: false }), separator, encoding, notes, best };
+  return { bytes: Readable.from(rest(), { objectMode: false }), ...sniffHead(head, done, o) };
 }

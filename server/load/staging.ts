@@ -51,6 +51,9 @@ export class StagingWriter {
   }
 }
 
+/** Reasons differing only in their parenthesised detail are one total. */
+export const totalKey = (column: string, reason: string) => `${column}\u0000${reason.replace(/\(.*\)$/, '')}`;
+
 export class RejectTally {
   private readonly first: Rejection[] = [];
   private readonly totals = new Map<string, { column: string; reason: string; rows: number }>();
@@ -62,8 +65,7 @@ export class RejectTally {
   add(line: number, errors: readonly Omit<Rejection, 'line'>[]): void {
     this.rows++;
     for (const e of errors) {
-      // Reasons differing only in their parenthesised detail are one total.
-      const key = `${e.column}\u0000${e.reason.replace(/\(.*\)$/, '')}`;
+      const key = totalKey(e.column, e.reason);
       const t = this.totals.get(key) ?? { column: e.column, reason: e.reason, rows: 0 };
       t.rows++;
       this.totals.set(key, t);
