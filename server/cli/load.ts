@@ -175,7 +175,8 @@ if (values.server) {
     const records = await runLoads(engine, model, sources.map((src) => ({
       table: src.table,
       format: src.format,
-      ...(src.format === 'parquet' ? { path: src.file } : { bytes: createReadStream(src.file) }),
+      // CSV and Parquet are read by the engine where they lie; NDJSON is read row by row from its bytes.
+      ...(src.format === 'ndjson' ? { bytes: createReadStream(src.file) } : { path: src.file }),
       fileName: basename(src.file),
       totalBytes: src.size,
       separator,

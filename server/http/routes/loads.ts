@@ -1,8 +1,9 @@
 /**
  * Admin: loads and schema over HTTP, for when the server owns the engine.
  * POST /v1/admin/loads streams the request body into the same loader as
- * `npm run load` (Parquet, which needs random access, is spooled to disk
- * first and deleted when the load ends); nothing is buffered whole in memory.
+ * `npm run load` (the embedded engine reads CSV and Parquet from disk, so the
+ * body is spooled first and deleted when the load ends; a ClickHouse server
+ * gets it streamed); nothing is buffered whole in memory.
  * POST /v1/admin/loads/batch takes several files in one multipart/form-data
  * body (one part per table, the field name is the table) and loads them as
  * one batch: validated across tables, all swapped in or none.
@@ -173,7 +174,7 @@ export const loadRoutes: FastifyPluginAsyncZod<LoadRoutesOptions> = async (app, 
       if (!parts.length) throw new AppError('INVALID_REQUEST', 'Nessun file nel corpo multipart.');
       const records = await load(request.raw, parts.map((p) => {
         const format = byExtension(p.fileName);
-        return { table: p.name, format, fileName: p.fileName, totalBytes: p.size, ...(format === 'parquet' ? { path: p.path } : { bytes: createReadStream(p.path) }) };
+        return { table: p.name, format, fileName: p.fileName, totalBytes: p.size, ...(format === 'ndjson' ? { bytes: createReadStream(p.path) } : { path: p.path }) };
       }), request.query);
       return reply.code(records[0].status === 'checked' ? 200 : 201).send({ loads: records.map(publicRecord) });
     } finally {
