@@ -21,6 +21,8 @@ export class ByteTally {
   lastByte = -1;
   /** Double quotes since the last newline. */
   quotesOnLastLine = 0;
+  /** The last byte is a newline (or there is none). */
+  endsWithNewline = true;
   private readonly hash = createHash('sha256');
 
   constructor(private readonly countLines = true) {}
@@ -32,12 +34,18 @@ export class ByteTally {
     const lastNewline = chunk.lastIndexOf(NEWLINE);
     if (this.countLines && lastNewline >= 0) for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.lines++;
     if (lastNewline >= 0) this.quotesOnLastLine = 0;
+    this.endsWithNewline = lastNewline === chunk.length - 1;
     for (let i = chunk.indexOf(QUOTE, lastNewline + 1); i >= 0; i = chunk.indexOf(QUOTE, i + 1)) this.quotesOnLastLine++;
     for (let i = chunk.length - 1; i >= 0; i--)
       if (chunk[i] !== NEWLINE && chunk[i] !== CR) {
         this.lastByte = chunk[i];
         break;
       }
+  }
+
+  /** Lines of the file, the last one counted even without its newline. */
+  get totalLines(): number {
+    return this.lines + (this.endsWithNewline ? 0 : 1);
   }
 
   digest(): string {

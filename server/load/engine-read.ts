@@ -36,6 +36,12 @@ interface Opened {
   /** Every byte tallied (a file on disk is tallied while the engine reads it). */
   tallied: Promise<unknown>;
   csv?: CsvContext & { head: SniffedHead; path?: string };
+  /**
+   * The data records the file has if every one of them is a single line (CSV)
+   * or as its footer says (Parquet): when the staging table got that many
+   * rows, every record was valid and nothing needs to be read again.
+   */
+  records(): number;
 }
 
 /** A parse error of the engine's reader: the file is the client's problem, not the engine's. */
@@ -46,32 +52,46 @@ export async function readWithEngine(r: Reading): Promise<ReadOutcome> {
   const file = input.format === 'csv' ? await openCsv(r) : await openParquet(r);
   const keep = input.reportRejects ?? 100;
   const check = compileEngineCheck(engine, table, file.source, keep);
-  let row: CheckRow;
-  try {
-    [row] = await engine.query<CheckRow>(check.checkSql, check.params);
-  } catch (err) {
-    throw await readError(err as Error, file);
+  const maxRejects = input.maxRejects ?? 0;
+  const headerOk = headerProblems(table, file.columns).length === 0;
+
+  // Optimistic: the valid rows go to staging in one pass; the file is read again only when some row was not valid.
+  let valid = 0;
+  if (headerOk) {
+    await readingFile(file, () => engine.command(check.insertSql(r.staging), check.params));
+    valid = Number((await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table(r.staging)}`))[0].n);
   }
   await file.tallied;
+  const checksum = file.tally.digest();
+  const notes = file.notes.length ? { notes: file.notes } : {};
+  if (headerOk && valid === file.records() && !(file.csv && lastLineOpen(file))) {
+    Object.assign(record, { rowsRead: valid, rowsRejected: 0, rowsAccepted: valid });
+    progress.report();
+    const rejects = { first: [], totals: [], file: [], ignoredColumns: valid > 0 ? ignoredColumns(table, file.columns) : [], ...notes };
+    return { checksum, fileProblems: [], rejects, refusal: refusalAfterReading({ ...input, ...record, checksum, fileProblems: [], maxRejects }) };
+  }
+
+  const [row] = await readingFile(file, () => engine.query<CheckRow>(check.checkSql, check.params));
   const lines = await lineNumbers(r, check, row, file);
   record.rowsRead = Number(row.records);
   if (file.csv && unclosedQuote(row, file)) throw new FileError(csvProblem('CSV_QUOTE_NOT_CLOSED', ''), lines.get(Number(row.last_row)));
-
   const fileProblems = record.rowsRead > 0 ? headerProblems(table, file.columns) : [];
   if (fileProblems.length && file.hint) fileProblems.push(file.hint);
   const summary = fileProblems.length ? { first: [], totals: [] } : summarizeRejects(table, row, lines, keep, file.csv);
   record.rowsRejected = fileProblems.length ? 0 : Number(row.rejected);
-  record.rowsAccepted = fileProblems.length ? 0 : record.rowsRead - record.rowsRejected;
-  const checksum = file.tally.digest();
-  const rejects = { ...summary, file: fileProblems, ignoredColumns: record.rowsRead > 0 ? ignoredColumns(table, file.columns) : [], ...(file.notes.length ? { notes: file.notes } : {}) };
-  const refusal = refusalAfterReading({ ...input, ...record, checksum, fileProblems, maxRejects: input.maxRejects ?? 0 });
-  if (!refusal) {
-    await engine.command(check.insertSql(r.staging), check.params);
-    const [{ n }] = await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table(r.staging)}`);
-    record.rowsAccepted = Number(n);
-  }
+  record.rowsAccepted = valid;
   progress.report();
-  return { checksum, fileProblems, rejects, refusal };
+  const rejects = { ...summary, file: fileProblems, ignoredColumns: record.rowsRead > 0 ? ignoredColumns(table, file.columns) : [], ...notes };
+  return { checksum, fileProblems, rejects, refusal: refusalAfterReading({ ...input, ...record, checksum, fileProblems, maxRejects }) };
+}
+
+/** Runs a statement that reads the file: the engine's read errors become the client's file problems. */
+async function readingFile<T>(file: Opened, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw await readError(err as Error, file);
+  }
 }
 
 /** Tallies a stream as it passes; progress counts its lines as rows until the engine has counted them. */
@@ -126,13 +146,13 @@ async function openCsv(r: Reading): Promise<Opened> {
   try {
     source = await csvSource(engine, table, head, bytes);
   } catch (err) {
-    throw await readError(err as Error, { csv } as Opened);
+    throw await readError(err as Error, { csv } as unknown as Opened);
   }
   const hint =
     head.best !== head.separator
       ? `l'intestazione sembra separata da ${separatorName(head.best)}, non da ${separatorName(head.separator)}: togliere l'opzione del separatore (è rilevato da solo) oppure indicare --separator '${head.best === '\t' ? '\\t' : head.best}' (separator=${encodeURIComponent(head.best)})`
       : undefined;
-  return { source, columns: head.header, notes: head.notes, hint, tally, tallied: done, csv };
+  return { source, columns: head.header, notes: head.notes, hint, tally, tallied: done, csv, records: () => tally.totalLines - head.headerRecords };
 }
 
 async function openParquet(r: Reading): Promise<Opened> {
@@ -147,7 +167,7 @@ async function openParquet(r: Reading): Promise<Opened> {
   else throw new FileError('nessun dato da caricare');
   const shape = await parquetShape(path);
   const source = await parquetSource(r.engine, table, shape.columns, rawBytes(r, path));
-  return { source, columns: [...shape.columns.keys()], notes: [], tally, tallied: done };
+  return { source, columns: [...shape.columns.keys()], notes: [], tally, tallied: done, records: () => shape.rows };
 }
 
 /**
@@ -176,8 +196,11 @@ async function lineNumbers(r: Reading, check: ReturnType<typeof compileEngineChe
  * number of quotes, and the file does not end with a closing quote.
  */
 function unclosedQuote(row: CheckRow, file: Opened): boolean {
-  return (Boolean(Number(row.last_field_newline)) || file.tally.quotesOnLastLine % 2 === 1) && file.tally.lastByte !== QUOTE;
+  return Boolean(Number(row.last_field_newline)) && file.tally.lastByte !== QUOTE || lastLineOpen(file);
 }
+
+/** The last line opens a quote it does not close (an odd number of quotes, not ending with one). */
+const lastLineOpen = (file: Opened) => file.tally.quotesOnLastLine % 2 === 1 && file.tally.lastByte !== QUOTE;
 
 /** An engine error reading the file, as the client's problem with its line where it can be found. */
 async function readError(err: Error, file: Opened): Promise<Error> {

@@ -94,6 +94,35 @@ interface Typed {
 
 const TRIM = `' \\t\\n\\r\\x0B\\f'`;
 
+/**
+ * The common case at engine speed: a value the engine's own parser reads and
+ * writes back exactly as it came (no spaces, no comma, no leading zeros, no
+ * sign) is valid without the row-by-row validator's finer checks, which run
+ * only on the other rows (ClickHouse evaluates the branches of if/multiIf
+ * only for the rows that take them). `ok` and `value` read the raw text `r{j}`.
+ */
+function fastPath(c: TableColumn, j: number, b: Binder): { ok: string; value: string } | undefined {
+  const r = `r${j}`;
+  const exact = (parsed: string) => ({ ok: `toString(${parsed}) = ${r}`, value: parsed });
+  if (c.type in INT_RANGE) return exact(`to${c.type}OrNull(${r})`);
+  const dec = /^Decimal\((\d+), ?(\d+)\)$/.exec(c.type);
+  if (dec) {
+    const [precision, scale] = [Number(dec[1]), Number(dec[2])];
+    const x = `to${precision <= 18 ? 'Decimal64' : precision <= 38 ? 'Decimal128' : 'Decimal256'}OrNull(${r}, ${scale})`;
+    const written = scale === 0 ? `toString(${x})` : `trimRight(trimRight(toString(${x}), '0'), '.')`;
+    return { ok: `${written} = ${r} AND if(position(${r}, '.') = 0, length(${r}), position(${r}, '.') - 1) <= ${precision - scale}`, value: x };
+  }
+  if (c.type === 'Float32' || c.type === 'Float64') return exact(`toFloat64OrNull(${r})`);
+  if (c.type === 'Date' || c.type === 'Date32') {
+    const [min, max] = DATE_RANGE[c.type];
+    const e = exact(`toDate32OrNull(${r})`);
+    return { ok: `${e.ok} AND ${r} >= ${b.bind(min, 'String')} AND ${r} <= ${b.bind(max, 'String')}`, value: e.value };
+  }
+  if (c.type === 'DateTime') return exact(`toDateTimeOrNull(${r})`);
+  if (c.type === 'Bool') return undefined;
+  return { ok: `${r} != '\\\\N' AND trimBoth(${r}, ${TRIM}) != '' AND isValidUTF8(${r}) AND position(${r}, ${b.bind('\uFFFD', 'String')}) = 0`, value: r };
+}
+
 function validDate(y: string, m: string, d: string): string {
   return `(${y} >= 100 AND ${m} BETWEEN 1 AND 12 AND ${d} BETWEEN 1 AND multiIf(${m} = 2, if((${y} % 4 = 0 AND ${y} % 100 != 0) OR ${y} % 400 = 0, 29, 28), ${m} IN (4, 6, 9, 11), 30, 31))`;
 }
@@ -125,7 +154,7 @@ function typed(c: TableColumn, j: number, b: Binder): Typed {
       ],
       fail: `multiIf(NOT match(${t}, '^[+-]?[0-9]+([.,][0-9]+)?$'), ${Code.Format}, ${q} > ${scale}, ${Code.Decimals}, ${g} > ${precision - scale}, ${Code.IntegerDigits}, 0)`,
       norm: `replaceOne(${t}, ',', '.')`,
-      value: `replaceOne(${t}, ',', '.')`,
+      value: `toDecimal${precision <= 38 ? 128 : 256}OrNull(replaceOne(${t}, ',', '.'), ${scale})`,
       detail: `toString(${q})`,
     };
   }
@@ -153,7 +182,7 @@ function typed(c: TableColumn, j: number, b: Binder): Typed {
       ],
       fail: `multiIf(NOT (${a} OR ${o}), ${Code.Format}, NOT ${validDate(y, m, d)}, ${Code.NoSuchDate}, ${iso} < ${b.bind(min, 'String')} OR ${iso} > ${b.bind(max, 'String')}, ${Code.DateRange}, 0)`,
       norm: iso,
-      value: iso,
+      value: `toDate32OrNull(${iso})`,
     };
   }
   if (c.type === 'DateTime') {
@@ -168,7 +197,7 @@ function typed(c: TableColumn, j: number, b: Binder): Typed {
       ],
       fail: `if(${a} AND ${validDate(y, m, d)} AND toUInt32OrZero(substring(${t}, 12, 2)) <= 23 AND toUInt32OrZero(substring(${t}, 15, 2)) <= 59 AND toUInt32OrZero(${sec}) <= 59, 0, ${Code.Format})`,
       norm: `concat(substring(${t}, 1, 10), ' ', substring(${t}, 12, 5), ':', ${sec})`,
-      value: `concat(substring(${t}, 1, 10), ' ', substring(${t}, 12, 5), ':', ${sec})`,
+      value: `toDateTimeOrNull(concat(substring(${t}, 1, 10), ' ', substring(${t}, 12, 5), ':', ${sec}))`,
     };
   }
   if (c.type === 'Bool') {
@@ -197,6 +226,8 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
   const csv = source.csv;
   inner.push(csv ? `${csv.fields} AS _fields, ${csv.newlines} AS _nl, ${csv.lastFieldNewline} AS _lastnl` : `0 AS _fields, 0 AS _nl, 0 AS _lastnl`);
   const problems: string[] = [];
+  /** The code of each problem, in the same order (what `_bad` reads, without building the problems). */
+  const codes: string[] = [];
   const value = new Map<number, string>();
 
   for (const [j, c] of table.columns.entries()) {
@@ -205,17 +236,32 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
     const text = source.text.get(c.name);
     inner.push(`${text ?? 'CAST(NULL AS Nullable(String))'} AS r${j}`, `trimBoth(ifNull(r${j}, ''), ${TRIM}) AS t${j}`, ...t.helpers);
     let fail = t.fail;
-    if (c.codes) fail = `if(${fail} != 0, ${fail}, if(${t.norm} IN (SELECT toString(${quoteIdentifier(c.codes.column)}) FROM ${engine.table(c.codes.table)}), 0, ${Code.UnknownCode}))`;
-    else if (c.values) fail = `if(${fail} != 0, ${fail}, if(has(${b.bind(c.values.map(String), 'Array(String)')}, ${t.norm}), 0, ${Code.NotAllowed}))`;
+    const fast = fastPath(c, j, b);
+    let fastOk = fast?.ok;
+    if (c.codes) {
+      const set = `(SELECT toString(${quoteIdentifier(c.codes.column)}) FROM ${engine.table(c.codes.table)})`;
+      fail = `if(${fail} != 0, ${fail}, if(${t.norm} IN ${set}, 0, ${Code.UnknownCode}))`;
+      if (fastOk) fastOk = `${fastOk} AND ${`r${j}`} IN ${set}`;
+    } else if (c.values) {
+      const allowed = b.bind(c.values.map(String), 'Array(String)');
+      fail = `if(${fail} != 0, ${fail}, if(has(${allowed}, ${t.norm}), 0, ${Code.NotAllowed}))`;
+      if (fastOk) fastOk = `${fastOk} AND has(${allowed}, r${j})`;
+    }
     const missing = `(r${j} IS NULL OR t${j} = '' OR r${j} = '\\\\N')`;
     const text0 = emptyIsText(c) ? `(r${j} IS NOT NULL AND t${j} = '')` : '0';
+    const slow = {
+      e: `multiIf(${text0}, 0, ${missing}, ${c.required ? Code.Missing : 0}, ${fail})`,
+      st: `multiIf(e${j} != 0, 2, ${missing} AND NOT ${text0}, 1, 0)`,
+    };
     inner.push(
-      `multiIf(${text0}, 0, ${missing}, ${c.required ? Code.Missing : 0}, ${fail}) AS e${j}`,
-      `multiIf(e${j} != 0, 2, ${missing} AND NOT ${text0}, 1, 0) AS st${j}`,
-      `${t.norm} AS k${j}`,
-      `${t.value} AS x${j}`,
+      ...(fastOk ? [`ifNull(${fastOk}, 0) AS f${j}`] : []),
+      `${fastOk ? `if(f${j}, 0, ${slow.e})` : slow.e} AS e${j}`,
+      `${fastOk ? `if(f${j}, 0, ${slow.st})` : slow.st} AS st${j}`,
+      `${fastOk ? `if(f${j}, assumeNotNull(r${j}), ${t.norm})` : t.norm} AS k${j}`,
+      `${fastOk ? `if(f${j}, ${fast!.value}, ${t.value})` : t.value} AS x${j}`,
     );
     const shown = `CAST(substringUTF8(t${j}, 1, 80) AS Nullable(String))`;
+    codes.push(`e${j}`);
     problems.push(`tuple(toUInt16(${j}), toUInt8(e${j}), ${t.detail ? `if(e${j} = ${Code.Decimals}, ${t.detail}, '')` : `''`}, '', if(e${j} = ${Code.Missing}, NULL, ${shown}))`);
     value.set(j, `x${j}`);
   }
@@ -234,6 +280,7 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
       `toString(j${j}.v) AS k${j}`,
       `j${j}.v AS x${j}`,
     );
+    codes.push(`e${j}`);
     problems.push(`tuple(toUInt16(${j}), toUInt8(e${j}), if(e${j} = ${Code.NoLookupRow}, k${by}, ''), '', if(e${j} = ${Code.NoLookupRow}, CAST(k${by} AS Nullable(String)), NULL))`);
     value.set(j, `x${j}`);
   }
@@ -242,6 +289,7 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
     const w = index.get(c.requiredIf.column)!;
     const shown = `if(st${w} = 1, 'null', k${w})`;
     outer.push(`if(st${j} = 1 AND st${w} != 2 AND has(${b.bind(c.requiredIf.values.map(String), 'Array(String)')}, ${shown}), ${Code.RequiredIf}, 0) AS c${j}`);
+    codes.push(`c${j}`);
     problems.push(`tuple(toUInt16(${j}), toUInt8(c${j}), '', '', CAST(${shown} AS Nullable(String)))`);
   }
   for (const [j, c] of table.columns.entries()) {
@@ -251,16 +299,17 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
       `LEFT ANY JOIN (SELECT toString(${quoteIdentifier(c.matches.by)}) AS k, toString(any(${quoteIdentifier(c.name)})) AS v, toUInt8(1) AS hit FROM ${engine.table(c.matches.table)} GROUP BY k) AS m${j} ON m${j}.k = s.k${by}`,
     );
     outer.push(`if(st${by} = 0 AND st${j} = 0 AND m${j}.hit = 1 AND m${j}.v != k${j}, ${Code.Mismatch}, 0) AS mm${j}`);
+    codes.push(`mm${j}`);
     problems.push(`tuple(toUInt16(${j}), toUInt8(mm${j}), k${by}, m${j}.v, CAST(k${j} AS Nullable(String)))`);
   }
 
-  const codes = problems.map((p) => `${p}.2 != 0`).join(' OR ') || '0';
+  const anyProblem = codes.map((x) => `${x} != 0`).join(' OR ') || '0';
   const expected = csv ? b.bind(csv.expected, 'UInt32') : '0';
   const wrongCount = csv ? `_fields != ${expected}` : '0';
   const list = `arrayFilter(x -> x.2 != 0, [${problems.join(', ')}])`;
   outer.push(
     `_row >= ${b.bind(source.dataFrom, 'UInt64')} AND ${csv ? '_fields > 0' : '1'} AS _data`,
-    `_data AND (${wrongCount} OR ${codes}) AS _bad`,
+    `_data AND (${wrongCount} OR ${anyProblem}) AS _bad`,
     `if(_bad, if(${wrongCount}, [tuple(toUInt16(${WHOLE_RECORD}), toUInt8(${Code.FieldCount}), toString(_fields), '', CAST(NULL AS Nullable(String)))], ${list}), []) AS _errs`,
   );
   const rows = `(SELECT s.*, ${outer.join(', ')} FROM (SELECT ${inner.join(', ')} FROM ${source.from}) AS s ${joins.join(' ')})`;
