@@ -42,6 +42,10 @@ interface Opened {
    * rows, every record was valid and nothing needs to be read again.
    */
   records(): number;
+  /** `source` reads a CSV strictly (a record with another number of fields stops it). */
+  strict: boolean;
+  /** The source that reads every record, whatever its number of fields. */
+  tolerant(): Promise<RawSource>;
 }
 
 /** A parse error of the engine's reader: the file is the client's problem, not the engine's. */
@@ -51,26 +55,35 @@ export async function readWithEngine(r: Reading): Promise<ReadOutcome> {
   const { engine, input, table, record, progress } = r;
   const file = input.format === 'csv' ? await openCsv(r) : await openParquet(r);
   const keep = input.reportRejects ?? 100;
-  const check = compileEngineCheck(engine, table, file.source, keep);
   const maxRejects = input.maxRejects ?? 0;
   const headerOk = headerProblems(table, file.columns).length === 0;
+  const staged = async () => Number((await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table(r.staging)}`))[0].n);
 
-  // Optimistic: the valid rows go to staging in one pass; the file is read again only when some row was not valid.
-  let valid = 0;
+  // Optimistic: the valid rows go to staging in one pass; the file is read again only when some record was not valid.
+  let inserted = false;
   if (headerOk) {
-    await readingFile(file, () => engine.command(check.insertSql(r.staging), check.params));
-    valid = Number((await engine.query<{ n: number }>(`SELECT count() AS n FROM ${engine.table(r.staging)}`))[0].n);
+    const first = compileEngineCheck(engine, table, file.source, keep);
+    try {
+      await engine.command(first.insertSql(r.staging), first.params);
+      inserted = true;
+    } catch (err) {
+      // A strict reading stops at a record with another number of fields: the rows are then read with the tolerant reader.
+      if (!(file.strict && READ_ERROR.test((err as Error).message))) throw await readError(err as Error, file);
+      await engine.command(`TRUNCATE TABLE ${engine.table(r.staging)}`);
+    }
   }
+  let valid = inserted ? await staged() : 0;
   await file.tallied;
   const checksum = file.tally.digest();
   const notes = file.notes.length ? { notes: file.notes } : {};
-  if (headerOk && valid === file.records() && !(file.csv && lastLineOpen(file))) {
+  if (inserted && valid === file.records() && !(file.csv && lastLineOpen(file))) {
     Object.assign(record, { rowsRead: valid, rowsRejected: 0, rowsAccepted: valid });
     progress.report();
     const rejects = { first: [], totals: [], file: [], ignoredColumns: valid > 0 ? ignoredColumns(table, file.columns) : [], ...notes };
     return { checksum, fileProblems: [], rejects, refusal: refusalAfterReading({ ...input, ...record, checksum, fileProblems: [], maxRejects }) };
   }
 
+  const check = compileEngineCheck(engine, table, await file.tolerant(), keep);
   const [row] = await readingFile(file, () => engine.query<CheckRow>(check.checkSql, check.params));
   const lines = await lineNumbers(r, check, row, file);
   record.rowsRead = Number(row.records);
@@ -79,10 +92,15 @@ export async function readWithEngine(r: Reading): Promise<ReadOutcome> {
   if (fileProblems.length && file.hint) fileProblems.push(file.hint);
   const summary = fileProblems.length ? { first: [], totals: [] } : summarizeRejects(table, row, lines, keep, file.csv);
   record.rowsRejected = fileProblems.length ? 0 : Number(row.rejected);
-  record.rowsAccepted = valid;
-  progress.report();
+  record.rowsAccepted = inserted || fileProblems.length ? valid : record.rowsRead - record.rowsRejected;
   const rejects = { ...summary, file: fileProblems, ignoredColumns: record.rowsRead > 0 ? ignoredColumns(table, file.columns) : [], ...notes };
-  return { checksum, fileProblems, rejects, refusal: refusalAfterReading({ ...input, ...record, checksum, fileProblems, maxRejects }) };
+  const refusal = refusalAfterReading({ ...input, ...record, checksum, fileProblems, maxRejects });
+  if (!inserted && !refusal && !fileProblems.length) {
+    await readingFile(file, () => engine.command(check.insertSql(r.staging), check.params));
+    valid = record.rowsAccepted = await staged();
+  }
+  progress.report();
+  return { checksum, fileProblems, rejects, refusal };
 }
 
 /** Runs a statement that reads the file: the engine's read errors become the client's file problems. */
@@ -142,17 +160,20 @@ async function openCsv(r: Reading): Promise<Opened> {
     else bytes = { stream: sniffed.bytes, raw: r.raw };
   }
   const csv = { head, path, expected: head.header.length, separator: head.separator };
+  // The embedded engine reads the file twice at most: strictly first (the fast reader), tolerantly if that fails.
+  const strict = 'path' in bytes;
   let source: RawSource;
   try {
-    source = await csvSource(engine, table, head, bytes);
+    source = await csvSource(engine, table, head, bytes, strict);
   } catch (err) {
     throw await readError(err as Error, { csv } as unknown as Opened);
   }
+  const tolerant = strict ? () => csvSource(engine, table, head, bytes) : async () => source;
   const hint =
     head.best !== head.separator
       ? `l'intestazione sembra separata da ${separatorName(head.best)}, non da ${separatorName(head.separator)}: togliere l'opzione del separatore (è rilevato da solo) oppure indicare --separator '${head.best === '\t' ? '\\t' : head.best}' (separator=${encodeURIComponent(head.best)})`
       : undefined;
-  return { source, columns: head.header, notes: head.notes, hint, tally, tallied: done, csv, records: () => tally.totalLines - head.headerRecords };
+  return { source, columns: head.header, notes: head.notes, hint, tally, tallied: done, csv, records: () => tally.totalLines - head.headerRecords, strict, tolerant };
 }
 
 async function openParquet(r: Reading): Promise<Opened> {
@@ -167,7 +188,7 @@ async function openParquet(r: Reading): Promise<Opened> {
   else throw new FileError('nessun dato da caricare');
   const shape = await parquetShape(path);
   const source = await parquetSource(r.engine, table, shape.columns, rawBytes(r, path));
-  return { source, columns: [...shape.columns.keys()], notes: [], tally, tallied: done, records: () => shape.rows };
+  return { source, columns: [...shape.columns.keys()], notes: [], tally, tallied: done, records: () => shape.rows, strict: false, tolerant: async () => source };
 }
 
 /**

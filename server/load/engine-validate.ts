@@ -239,7 +239,7 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
     const fast = fastPath(c, j, b);
     let fastOk = fast?.ok;
     if (c.codes) {
-      const set = `(SELECT toString(${quoteIdentifier(c.codes.column)}) FROM ${engine.table(c.codes.table)})`;
+      const set = `(SELECT CAST(toString(${quoteIdentifier(c.codes.column)}) AS Nullable(String)) FROM ${engine.table(c.codes.table)})`;
       fail = `if(${fail} != 0, ${fail}, if(${t.norm} IN ${set}, 0, ${Code.UnknownCode}))`;
       if (fastOk) fastOk = `${fastOk} AND ${`r${j}`} IN ${set}`;
     } else if (c.values) {

@@ -49,7 +49,6 @@ export interface CsvShape {
 export type RawBytes = { path: string } | { stream: Readable; raw: string };
 
 const CSV_SETTINGS = [
-  'input_format_csv_allow_variable_number_of_columns = 1',
   'input_format_csv_empty_as_default = 0',
   'input_format_csv_trim_whitespaces = 0',
   'input_format_csv_detect_header = 0',
@@ -63,9 +62,16 @@ const CSV_SETTINGS = [
 
 const fieldNames = (n: number) => Array.from({ length: n }, (_, i) => `c${i + 1}`);
 
-export async function csvSource(engine: Engine, table: TableDef, shape: CsvShape, bytes: RawBytes): Promise<RawSource> {
-  const names = fieldNames(shape.header.length + SPARE_FIELDS);
-  const structure = names.map((n) => `${n} Nullable(String)`).join(', ');
+/**
+ * A CSV as text fields. `strict`: exactly the header's number of fields on
+ * every record, else the engine's reader stops with an error (the fastest
+ * reading, for files without problems: the embedded engine tries it first);
+ * otherwise any number of fields, absent ones NULL, counted exactly up to
+ * SPARE_FIELDS more than the header's.
+ */
+export async function csvSource(engine: Engine, table: TableDef, shape: CsvShape, bytes: RawBytes, strict = false): Promise<RawSource> {
+  const names = fieldNames(shape.header.length + (strict ? 0 : SPARE_FIELDS));
+  const structure = names.map((n) => `${n} ${strict ? 'String' : 'Nullable(String)'}`).join(', ');
   const params = { raw_structure: structure, raw_absent: ABSENT, raw_separator: shape.separator };
   const text = new Map<string, string>();
   for (const c of fileColumns(table)) {
@@ -73,13 +79,13 @@ export async function csvSource(engine: Engine, table: TableDef, shape: CsvShape
     if (at >= 0) text.set(c.name, shape.encoding === 'latin1' ? `convertCharset(c${at + 1}, 'windows-1252', 'utf-8')` : `c${at + 1}`);
   }
   const csv = {
-    fields: names.map((n) => `isNotNull(${n})`).join(' + '),
+    fields: strict ? String(names.length) : names.map((n) => `isNotNull(${n})`).join(' + '),
     newlines: names.map((n) => `countSubstrings(ifNull(${n}, ''), '\\n')`).join(' + '),
     lastFieldNewline: `position(ifNull(coalesce(${[...names].reverse().join(', ')}), ''), '\\n') > 0`,
     expected: shape.header.length,
     separator: shape.separator,
   };
-  const settings = `SETTINGS ${CSV_SETTINGS.join(', ')}`;
+  const settings = `SETTINGS ${CSV_SETTINGS.join(', ')}, input_format_csv_allow_variable_number_of_columns = ${strict ? 0 : 1}`;
   if ('path' in bytes)
     return { from: `(SELECT _row_number AS _row, * FROM file({raw_path:String}, 'CSV', {raw_structure:String}))`, params: { ...params, raw_path: bytes.path }, settings, text, dataFrom: shape.headerRecords, csv };
   await fillRaw(engine, bytes, names, 'CSV', `${settings}, input_format_parallel_parsing = 1`, params);
