@@ -1,8 +1,10 @@
 /**
  * Load throughput: the same CSV and Parquet files (N rows) loaded
- *  - by our loader (runLoad: every row parsed and validated in JavaScript,
- *    codes checked, the lookup column recomputed, TabSeparated batches into a
- *    staging table, swap with EXCHANGE TABLES), and
+ *  - by our loader, as `npm run load` runs it (runLoad on the file's path: the
+ *    engine reads the file as text, checks every row in SQL with the same
+ *    rules and reasons as before — types, codes, the lookup column recomputed
+ *    — and writes the valid rows to a staging table, swapped in with EXCHANGE
+ *    TABLES; server/load/engine-read.ts), and
  *  - by ClickHouse's own `INSERT INTO t FROM INFILE '…' FORMAT CSVWithNames`
  *    (resp. `FORMAT Parquet`) into an identical plain table: no validation,
  *    the lookup column (ats) taken as it is from the file;
@@ -13,7 +15,7 @@
  * ours is slower), plus our loader's split between reading (parse, validate,
  * staging inserts) and committing (partitions, swap, journal).
  */
-import { createReadStream, mkdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Engine } from '../server/engine/client.ts';
 import { runLoad } from '../server/load/run.ts';
@@ -51,7 +53,7 @@ const FILE_STRUCTURE = 'anno UInt16, beneficiario_id UInt64, comune String, ats 
 
 /** What each side does, printed with the table and written to the JSON. */
 export const LOAD_METHODS = {
-  ours: 'runLoad (server/load): CSV con csv-parse / Parquet con hyparquet, ogni riga validata in JavaScript (tipi, codici comune e codice_prestazione, genere), ats ricalcolata dal comune (la colonna ats del file è ignorata), lotti TabSeparated in una tabella di appoggio, ATTACH PARTITION ed EXCHANGE TABLES, diario',
+  ours: 'runLoad sul percorso del file, come npm run load (server/load): il motore legge il file come testo e controlla ogni riga in SQL (tipi, codici comune e codice_prestazione, genere), ats ricalcolata dal comune (la colonna ats del file è ignorata), righe valide in una tabella di appoggio, ATTACH PARTITION ed EXCHANGE TABLES, diario; SHA-256 del file calcolato mentre il motore legge',
   clickhouse: "INSERT INTO t FROM INFILE '<file>' FORMAT CSVWithNames | Parquet: nessuna validazione, ats presa dal file",
   clickhouse_checked: "INSERT INTO t SELECT … FROM file('<file>', <formato>, <struttura>) JOIN territorio (ats) WHERE codice_prestazione IN nomenclatore AND genere IN (1, 2): gli stessi controlli in SQL (le righe non valide sarebbero scartate senza rapporto)",
 } as const;
@@ -123,7 +125,7 @@ export async function benchLoads(engine: Engine, o: { rows: number; dir: string;
       const t0 = performance.now();
       const load = await runLoad(engine, model, {
         table: 'bench_carichi', format, fileName: path, totalBytes: bytes,
-        ...(format === 'csv' ? { bytes: createReadStream(path) } : { path }),
+        path,
         onProgress: (p) => void (p.phase === 'committing' && (committingAt ??= performance.now())),
       });
       const end = performance.now();
