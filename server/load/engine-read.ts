@@ -48,8 +48,9 @@ interface Opened {
   tolerant(): Promise<RawSource>;
 }
 
-/** A parse error of the engine's reader: the file is the client's problem, not the engine's. */
-const READ_ERROR = /\((CANNOT_PARSE_[A-Z_]+|INCORRECT_DATA|CANNOT_READ_ALL_DATA|TOO_LARGE_STRING_SIZE|INCORRECT_NUMBER_OF_COLUMNS|CANNOT_EXTRACT_TABLE_STRUCTURE)\)/;
+/** A parse error of the engine's reader (by the error's type, also in the message's last parenthesis): the file is the client's problem, not the engine's. */
+const READ_ERROR = /^(CANNOT_PARSE_[A-Z_]+|INCORRECT_DATA|CANNOT_READ_ALL_DATA|TOO_LARGE_STRING_SIZE|INCORRECT_NUMBER_OF_COLUMNS|CANNOT_EXTRACT_TABLE_STRUCTURE)$/;
+const isReadError = (err: Error) => READ_ERROR.test((err as { type?: string }).type ?? /\(([A-Z_]+)\)\s*$/.exec(err.message)?.[1] ?? '');
 
 export async function readWithEngine(r: Reading): Promise<ReadOutcome> {
   const { engine, input, table, record, progress } = r;
@@ -68,7 +69,7 @@ export async function readWithEngine(r: Reading): Promise<ReadOutcome> {
       inserted = true;
     } catch (err) {
       // A strict reading stops at a record with another number of fields: the rows are then read with the tolerant reader.
-      if (!(file.strict && READ_ERROR.test((err as Error).message))) throw await readError(err as Error, file);
+      if (!(file.strict && isReadError(err as Error))) throw await readError(err as Error, file);
       await engine.command(`TRUNCATE TABLE ${engine.table(r.staging)}`);
     }
   }
@@ -226,7 +227,7 @@ const lastLineOpen = (file: Opened) => file.tally.quotesOnLastLine % 2 === 1 && 
 /** An engine error reading the file, as the client's problem with its line where it can be found. */
 async function readError(err: Error, file: Opened): Promise<Error> {
   const first = err.message.split('\n')[0].slice(0, 300);
-  if (!READ_ERROR.test(err.message)) return err;
+  if (!isReadError(err)) return err;
   if (!file.csv) return new FileError(`gruppo di righe illeggibile nel file Parquet (${first})`);
   // The row-by-row reader says where the file breaks, in the words it always used.
   if (file.csv.path)
