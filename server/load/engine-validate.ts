@@ -101,7 +101,9 @@ const TRIM = `' \\t\\n\\r\\x0B\\f'`;
  * only on the other rows (ClickHouse evaluates the branches of if/multiIf
  * only for the rows that take them). `ok` and `value` read the raw text `r{j}`.
  */
-function fastPath(c: TableColumn, j: number, b: Binder): { ok: string; value: string } | undefined {
+function fastPath(c: TableColumn, j: number, b: Binder, native?: { expr: string; type: string }): { ok: string; value: string; norm?: string } | undefined {
+  const typed = native && typedFastPath(c, native, b);
+  if (typed) return typed;
   const r = `r${j}`;
   const exact = (parsed: string) => ({ ok: `toString(${parsed}) = ${r}`, value: parsed });
   if (c.type in INT_RANGE) return exact(`to${c.type}OrNull(${r})`);
@@ -110,7 +112,9 @@ function fastPath(c: TableColumn, j: number, b: Binder): { ok: string; value: st
     const [precision, scale] = [Number(dec[1]), Number(dec[2])];
     const x = `to${precision <= 18 ? 'Decimal64' : precision <= 38 ? 'Decimal128' : 'Decimal256'}OrNull(${r}, ${scale})`;
     const written = scale === 0 ? `toString(${x})` : `trimRight(trimRight(toString(${x}), '0'), '.')`;
-    return { ok: `${written} = ${r} AND if(position(${r}, '.') = 0, length(${r}), position(${r}, '.') - 1) <= ${precision - scale}`, value: x };
+    // Trailing zeros after the point are the same number (1.50 is 1.5), as for the row-by-row validator.
+    const given = scale === 0 ? r : `if(position(${r}, '.') = 0, ${r}, trimRight(trimRight(${r}, '0'), '.'))`;
+    return { ok: `${written} = ${given} AND if(position(${r}, '.') = 0, length(${r}), position(${r}, '.') - 1) <= ${precision - scale}`, value: x };
   }
   if (c.type === 'Float32' || c.type === 'Float64') return exact(`toFloat64OrNull(${r})`);
   if (c.type === 'Date' || c.type === 'Date32') {
@@ -125,6 +129,36 @@ function fastPath(c: TableColumn, j: number, b: Binder): { ok: string; value: st
 
 function validDate(y: string, m: string, d: string): string {
   return `(${y} >= 100 AND ${m} BETWEEN 1 AND 12 AND ${d} BETWEEN 1 AND multiIf(${m} = 2, if((${y} % 4 = 0 AND ${y} % 100 != 0) OR ${y} % 400 = 0, 29, 28), ${m} IN (4, 6, 9, 11), 30, 31))`;
+}
+
+const INTEGER = /^(Nullable\()?(U?Int(8|16|32|64))\)?$/;
+const TEXT = /^(Nullable\()?(LowCardinality\()?(Nullable\()?String\)*$/;
+
+/**
+ * A typed column (Parquet) the target takes as it is: an integer within the
+ * target's range, a text; its text for codes and allowed values is the
+ * engine's, the same as the row-by-row validator's String(value).
+ */
+function typedFastPath(c: TableColumn, native: { expr: string; type: string }, b: Binder): { ok: string; value: string; norm: string } | undefined {
+  const x = native.expr;
+  if (c.type in INT_RANGE && INTEGER.test(native.type)) {
+    const [min, max] = INT_RANGE[c.type];
+    return { ok: `${x} IS NOT NULL AND toInt128(${x}) BETWEEN ${b.bind(min.toString(), 'Int128')} AND ${b.bind(max.toString(), 'Int128')}`, value: x, norm: `toString(${x})` };
+  }
+  const decimal = /^Decimal\((\d+), ?(\d+)\)$/.exec(c.type);
+  const from = /^(?:Nullable\()?Decimal\((\d+), ?(\d+)\)\)?$/.exec(native.type);
+  // A decimal that fits the target's digits; with codes or allowed values the text would differ (1.50 for 1.5): the text path.
+  if (decimal && from && !c.codes && !c.values && Number(from[2]) <= Number(decimal[2]) && Number(from[1]) - Number(from[2]) <= Number(decimal[1]) - Number(decimal[2]))
+    return { ok: `${x} IS NOT NULL`, value: x, norm: `toString(${x})` };
+  if ((c.type === 'Date' || c.type === 'Date32') && /^(Nullable\()?Date(32)?\)?$/.test(native.type)) {
+    const [min, max] = DATE_RANGE[c.type];
+    return { ok: `${x} IS NOT NULL AND toString(${x}) BETWEEN ${b.bind(min, 'String')} AND ${b.bind(max, 'String')}`, value: x, norm: `toString(${x})` };
+  }
+  if ((c.type === 'String' || c.type === 'LowCardinality(String)') && TEXT.test(native.type)) {
+    const s = `toString(${x})`;
+    return { ok: `${x} IS NOT NULL AND ${s} != '\\\\N' AND trimBoth(${s}, ${TRIM}) != '' AND isValidUTF8(${s}) AND position(${s}, ${b.bind('\uFFFD', 'String')}) = 0`, value: s, norm: s };
+  }
+  return undefined;
 }
 
 /** Parsing of one column's text `t{j}` (raw `r{j}`), the engine's counterpart of parserFor(). */
@@ -236,16 +270,17 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
     const text = source.text.get(c.name);
     inner.push(`${text ?? 'CAST(NULL AS Nullable(String))'} AS r${j}`, `trimBoth(ifNull(r${j}, ''), ${TRIM}) AS t${j}`, ...t.helpers);
     let fail = t.fail;
-    const fast = fastPath(c, j, b);
+    const fast = fastPath(c, j, b, source.native?.get(c.name));
+    const fastNorm = fast?.norm ?? `assumeNotNull(r${j})`;
     let fastOk = fast?.ok;
     if (c.codes) {
       const set = `(SELECT CAST(toString(${quoteIdentifier(c.codes.column)}) AS Nullable(String)) FROM ${engine.table(c.codes.table)})`;
       fail = `if(${fail} != 0, ${fail}, if(${t.norm} IN ${set}, 0, ${Code.UnknownCode}))`;
-      if (fastOk) fastOk = `${fastOk} AND ${`r${j}`} IN ${set}`;
+      if (fastOk) fastOk = `${fastOk} AND ${fastNorm} IN ${set}`;
     } else if (c.values) {
       const allowed = b.bind(c.values.map(String), 'Array(String)');
       fail = `if(${fail} != 0, ${fail}, if(has(${allowed}, ${t.norm}), 0, ${Code.NotAllowed}))`;
-      if (fastOk) fastOk = `${fastOk} AND has(${allowed}, r${j})`;
+      if (fastOk) fastOk = `${fastOk} AND has(${allowed}, ${fastNorm})`;
     }
     const missing = `(r${j} IS NULL OR t${j} = '' OR r${j} = '\\\\N')`;
     const text0 = emptyIsText(c) ? `(r${j} IS NOT NULL AND t${j} = '')` : '0';
@@ -257,7 +292,7 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
       ...(fastOk ? [`ifNull(${fastOk}, 0) AS f${j}`] : []),
       `${fastOk ? `if(f${j}, 0, ${slow.e})` : slow.e} AS e${j}`,
       `${fastOk ? `if(f${j}, 0, ${slow.st})` : slow.st} AS st${j}`,
-      `${fastOk ? `if(f${j}, assumeNotNull(r${j}), ${t.norm})` : t.norm} AS k${j}`,
+      `${fastOk ? `if(f${j}, ${fastNorm}, ${t.norm})` : t.norm} AS k${j}`,
       `${fastOk ? `if(f${j}, ${fast!.value}, ${t.value})` : t.value} AS x${j}`,
     );
     const shown = `CAST(substringUTF8(t${j}, 1, 80) AS Nullable(String))`;

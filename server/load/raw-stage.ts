@@ -32,6 +32,8 @@ export interface RawSource {
   settings: string;
   /** The text (Nullable(String)) of each table column read from the file; absent when the file lacks the column. */
   text: ReadonlyMap<string, string>;
+  /** A column the file holds typed (Parquet read where it lies): its expression and ClickHouse type, for checks without going through text. */
+  native?: ReadonlyMap<string, { expr: string; type: string }>;
   /** Records before the data (the CSV header and empty lines above it). */
   dataFrom: number;
   /** CSV: the record's number of fields, the newlines inside its fields, whether its last field has one, the header's number of fields. */
@@ -97,13 +99,19 @@ export type ParquetKind = 'text' | 'float' | 'timestamp';
 
 export async function parquetSource(engine: Engine, table: TableDef, columns: ReadonlyMap<string, ParquetKind>, bytes: RawBytes): Promise<RawSource> {
   const read = fileColumns(table).filter((c) => columns.has(c.name));
+  const text = new Map(read.map((c) => [c.name, parquetText(c, columns.get(c.name)!)]));
+  if ('path' in bytes) {
+    // Read where it lies, each column in its own type (as the engine reads it: checks need no text for valid values).
+    const described = await engine.query<{ name: string; type: string }>(`DESCRIBE file({raw_path:String}, 'Parquet')`, { raw_path: bytes.path });
+    const types = new Map(described.map((d) => [d.name, d.type]));
+    const structure = read.map((c) => `${quoteIdentifier(c.name)} ${types.get(c.name)}`).join(', ') || 'pas_nessuna_colonna Nullable(String)';
+    const native = new Map(read.map((c) => [c.name, { expr: quoteIdentifier(c.name), type: types.get(c.name)! }]));
+    const typedText = new Map(read.map((c) => [c.name, columns.get(c.name) === 'text' ? `toString(${quoteIdentifier(c.name)})` : text.get(c.name)!]));
+    return { from: `(SELECT _row_number AS _row, * FROM file({raw_path:String}, 'Parquet', {raw_structure:String}))`, params: { raw_structure: structure, raw_path: bytes.path }, settings: '', text: typedText, native, dataFrom: 0 };
+  }
   const typeOf = (c: TableColumn) => (columns.get(c.name) === 'float' ? 'Nullable(Float64)' : 'Nullable(String)');
   const structure = read.map((c) => `${quoteIdentifier(c.name)} ${typeOf(c)}`).join(', ') || 'pas_nessuna_colonna Nullable(String)';
-  const text = new Map(read.map((c) => [c.name, parquetText(c, columns.get(c.name)!)]));
-  const params = { raw_structure: structure };
-  if ('path' in bytes)
-    return { from: `(SELECT _row_number AS _row, * FROM file({raw_path:String}, 'Parquet', {raw_structure:String}))`, params: { ...params, raw_path: bytes.path }, settings: '', text, dataFrom: 0 };
-  await fillRaw(engine, bytes, read.map((c) => c.name), 'Parquet', 'SETTINGS input_format_parquet_preserve_order = 1', params, read.map(typeOf));
+  await fillRaw(engine, bytes, read.map((c) => c.name), 'Parquet', 'SETTINGS input_format_parquet_preserve_order = 1', { raw_structure: structure }, read.map(typeOf));
   return { from: engine.table(bytes.raw), params: {}, settings: '', text, dataFrom: 0 };
 }
 
@@ -119,8 +127,9 @@ function parquetText(c: TableColumn, kind: ParquetKind): string {
   if (kind === 'float' && scale !== undefined)
     return `if(abs(round(${x}, ${scale}) - ${x}) <= 2.220446049250313e-16 * greatest(1, abs(${x})) * 8, toString(round(${x}, ${scale})), toString(${x}))`;
   if (kind === 'float') return `toString(${x})`;
-  if (kind === 'timestamp' && (c.type === 'Date' || c.type === 'Date32')) return `substring(${x}, 1, 10)`;
-  if (kind === 'timestamp' && c.type === 'DateTime') return `substring(${x}, 1, 19)`;
+  if (kind === 'timestamp' && (c.type === 'Date' || c.type === 'Date32')) return `substring(toString(${x}), 1, 10)`;
+  if (kind === 'timestamp' && c.type === 'DateTime') return `substring(toString(${x}), 1, 19)`;
+  if (kind === 'timestamp') return `toString(${x})`;
   return x;
 }
 
