@@ -99,14 +99,17 @@ const TRIM = `' \\t\\n\\r\\x0B\\f'`;
  * writes back exactly as it came (no spaces, no comma, no leading zeros, no
  * sign) is valid without the row-by-row validator's finer checks, which run
  * only on the other rows (ClickHouse evaluates the branches of if/multiIf
- * only for the rows that take them). `ok` and `value` read the raw text `r{j}`.
+ * only for the rows that take them). `ok` and `value` read the raw text `r{j}`
+ * (or the typed column); `norm` is the value's text for codes and allowed
+ * values when it is not the raw text itself.
  */
 function fastPath(c: TableColumn, j: number, b: Binder, native?: { expr: string; type: string }): { ok: string; value: string; norm?: string } | undefined {
   const typed = native && typedFastPath(c, native, b);
   if (typed) return typed;
   const r = `r${j}`;
   const exact = (parsed: string) => ({ ok: `toString(${parsed}) = ${r}`, value: parsed });
-  if (c.type in INT_RANGE) return exact(`to${c.type}OrNull(${r})`);
+  // The engine reads an integer only from [+]digits within the type's range: what the row-by-row validator accepts, same value.
+  if (c.type in INT_RANGE) return { ok: `isNotNull(to${c.type}OrNull(${r}))`, value: `to${c.type}OrNull(${r})`, norm: `toString(to${c.type}OrNull(${r}))` };
   const dec = /^Decimal\((\d+), ?(\d+)\)$/.exec(c.type);
   if (dec) {
     const [precision, scale] = [Number(dec[1]), Number(dec[2])];
