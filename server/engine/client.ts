@@ -48,8 +48,8 @@ export interface Engine {
   insert(table: string, rows: readonly Record<string, unknown>[]): Promise<void>;
   /** Inserts rows already written in a ClickHouse input format (e.g. TabSeparated), columns in table order. */
   insertText(table: string, format: 'TabSeparated', text: string): Promise<void>;
-  /** Runs an `INSERT … FORMAT X` statement whose data is a byte stream (a load's file sent to a server, read there by `input()`). */
-  insertStream(sql: string, params: QueryParams, body: Readable): Promise<void>;
+  /** Runs an `INSERT … FORMAT X` statement whose data is a byte stream (a load's file sent to a server, read there by `input()`), with the input format's settings. */
+  insertStream(sql: string, params: QueryParams, body: Readable, formatSettings?: Record<string, string | number>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -115,9 +115,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       if (!text) return;
       await guard(() => client.insert({ table: `${quoteIdentifier(database)}.${quoteIdentifier(table)}`, values: Readable.from([Buffer.from(text)], { objectMode: false }), format, clickhouse_settings: settings() }));
     },
-    async insertStream(sql: string, params: QueryParams, body: Readable) {
+    async insertStream(sql: string, params: QueryParams, body: Readable, formatSettings = {}) {
       await guard(async () => {
-        const result = await client.exec({ query: sql, query_params: params, values: body, clickhouse_settings: settings() });
+        const result = await client.exec({ query: sql, query_params: params, values: body, clickhouse_settings: { ...(settings() as object), ...formatSettings } as never });
         for await (const _ of result.stream);
       });
     },

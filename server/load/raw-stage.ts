@@ -50,17 +50,34 @@ export interface CsvShape {
 /** The file's bytes: a local path the embedded engine reads, or a stream sent to a server into `raw`. */
 export type RawBytes = { path: string } | { stream: Readable; raw: string };
 
-const CSV_SETTINGS = [
-  'input_format_csv_empty_as_default = 0',
-  'input_format_csv_trim_whitespaces = 0',
-  'input_format_csv_detect_header = 0',
-  'input_format_csv_skip_first_lines = 0',
-  'format_csv_allow_single_quotes = 0',
-  'format_csv_allow_double_quotes = 1',
-  'input_format_allow_errors_num = 0',
-  'format_csv_null_representation = {raw_absent:String}',
-  'format_csv_delimiter = {raw_separator:String}',
-];
+type Settings = Record<string, string | number>;
+
+/** The CSV reader's options: every field as it is written (no trimming, empty is empty, `\\N` is text), only double quotes. */
+function csvSettings(separator: string, strict: boolean): Settings {
+  return {
+    input_format_csv_allow_variable_number_of_columns: strict ? 0 : 1,
+    input_format_csv_empty_as_default: 0,
+    input_format_csv_trim_whitespaces: 0,
+    input_format_csv_detect_header: 0,
+    input_format_csv_skip_first_lines: 0,
+    format_csv_allow_single_quotes: 0,
+    format_csv_allow_double_quotes: 1,
+    input_format_allow_errors_num: 0,
+    format_csv_null_representation: ABSENT,
+    format_csv_delimiter: separator,
+  };
+}
+
+/** Settings as a SETTINGS clause, text values bound as parameters (the separator is the client's). */
+function settingsClause(settings: Settings): { sql: string; params: QueryParams } {
+  const params: QueryParams = {};
+  const parts = Object.entries(settings).map(([k, v]) => {
+    if (typeof v === 'number') return `${k} = ${v}`;
+    params[`raw_${k}`] = v;
+    return `${k} = {raw_${k}:String}`;
+  });
+  return { sql: `SETTINGS ${parts.join(', ')}`, params };
+}
 
 const fieldNames = (n: number) => Array.from({ length: n }, (_, i) => `c${i + 1}`);
 
@@ -74,7 +91,6 @@ const fieldNames = (n: number) => Array.from({ length: n }, (_, i) => `c${i + 1}
 export async function csvSource(engine: Engine, table: TableDef, shape: CsvShape, bytes: RawBytes, strict = false): Promise<RawSource> {
   const names = fieldNames(shape.header.length + (strict ? 0 : SPARE_FIELDS));
   const structure = names.map((n) => `${n} ${strict ? 'String' : 'Nullable(String)'}`).join(', ');
-  const params = { raw_structure: structure, raw_absent: ABSENT, raw_separator: shape.separator };
   const text = new Map<string, string>();
   for (const c of fileColumns(table)) {
     const at = shape.header.indexOf(c.name);
@@ -87,10 +103,13 @@ export async function csvSource(engine: Engine, table: TableDef, shape: CsvShape
     expected: shape.header.length,
     separator: shape.separator,
   };
-  const settings = `SETTINGS ${CSV_SETTINGS.join(', ')}, input_format_csv_allow_variable_number_of_columns = ${strict ? 0 : 1}`;
-  if ('path' in bytes)
-    return { from: `(SELECT _row_number AS _row, * FROM file({raw_path:String}, 'CSV', {raw_structure:String}))`, params: { ...params, raw_path: bytes.path }, settings, text, dataFrom: shape.headerRecords, csv };
-  await fillRaw(engine, bytes, names, 'CSV', `${settings}, input_format_parallel_parsing = 1`, params);
+  const settings = csvSettings(shape.separator, strict);
+  if ('path' in bytes) {
+    const clause = settingsClause(settings);
+    const from = `(SELECT _row_number AS _row, * FROM file({raw_path:String}, 'CSV', {raw_structure:String}))`;
+    return { from, params: { ...clause.params, raw_structure: structure, raw_path: bytes.path }, settings: clause.sql, text, dataFrom: shape.headerRecords, csv };
+  }
+  await fillRaw(engine, bytes, names, 'CSV', structure, settings);
   return { from: engine.table(bytes.raw), params: {}, settings: '', text, dataFrom: shape.headerRecords, csv };
 }
 
@@ -111,7 +130,7 @@ export async function parquetSource(engine: Engine, table: TableDef, columns: Re
   }
   const typeOf = (c: TableColumn) => (columns.get(c.name) === 'float' ? 'Nullable(Float64)' : 'Nullable(String)');
   const structure = read.map((c) => `${quoteIdentifier(c.name)} ${typeOf(c)}`).join(', ') || 'pas_nessuna_colonna Nullable(String)';
-  await fillRaw(engine, bytes, read.map((c) => c.name), 'Parquet', 'SETTINGS input_format_parquet_preserve_order = 1', { raw_structure: structure }, read.map(typeOf));
+  await fillRaw(engine, bytes, read.map((c) => c.name), 'Parquet', structure, { input_format_parquet_preserve_order: 1 }, read.map(typeOf));
   return { from: engine.table(bytes.raw), params: {}, settings: '', text, dataFrom: 0 };
 }
 
@@ -137,12 +156,14 @@ function parquetText(c: TableColumn, kind: ParquetKind): string {
  * Streams the file to the server into the raw staging table, each record with
  * its position (one reading thread, so that rows are numbered in file order).
  */
-async function fillRaw(engine: Engine, bytes: { stream: Readable; raw: string }, names: readonly string[], format: 'CSV' | 'Parquet', settings: string, params: QueryParams, types?: readonly string[]): Promise<void> {
+async function fillRaw(engine: Engine, bytes: { stream: Readable; raw: string }, names: readonly string[], format: 'CSV' | 'Parquet', structure: string, settings: Settings, types?: readonly string[]): Promise<void> {
   const columns = names.map((n, i) => `${quoteIdentifier(n)} ${types?.[i] ?? 'Nullable(String)'}`);
   await engine.command(`CREATE TABLE ${engine.table(bytes.raw)} (_row UInt64, ${columns.join(', ')}) ENGINE = MergeTree ORDER BY _row`);
+  // The reader's options go with the request (they must hold when input() is created), not in the SQL.
   await engine.insertStream(
-    `INSERT INTO ${engine.table(bytes.raw)} SELECT rowNumberInAllBlocks() AS _row, * FROM input({raw_structure:String}) ${settings}, max_threads = 1, max_insert_threads = 1 FORMAT ${format}`,
-    params,
+    `INSERT INTO ${engine.table(bytes.raw)} SELECT rowNumberInAllBlocks() AS _row, * FROM input({raw_structure:String}) FORMAT ${format}`,
+    { raw_structure: structure },
     bytes.stream,
+    { ...settings, max_threads: 1, max_insert_threads: 1 },
   );
 }
