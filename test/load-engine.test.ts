@@ -135,3 +135,27 @@ t.test('Parquet: bad values reported by row number, the valid rows typed', async
     { utente_id: 5, ore: '12.5', inizio: null, note: 'b' },
   ], 'a binary float within rounding of one decimal is that decimal: 2.3000000000000003 (1.1 + 1.2) is 2.3');
 });
+
+t.test('the validation SQL reads a raw staging table (a server\'s, filled through input()) as it reads the file', async (t) => {
+  const { csvSource } = await import('../server/load/raw-stage.ts');
+  const { compileEngineCheck, summarizeRejects } = await import('../server/load/engine-validate.ts');
+  const { sniffFile } = await import('../server/load/sniff.ts');
+  const table = model.tables.get('sad_test')!;
+  const path = join(dir, 'raw.csv');
+  writeFileSync(path, TEXT);
+  const head = await sniffFile(path, { expected: table.columns.map((c) => c.name) });
+  const fromFile = await csvSource(engine, table, head, { path });
+  // The raw table a server gets: every record's fields as text, numbered in file order (here filled from the file itself: input() needs a server).
+  const raw = engine.table('_stg_raw_test');
+  await engine.command(`CREATE TABLE ${raw} ENGINE = MergeTree ORDER BY _row AS SELECT * REPLACE (assumeNotNull(_row) AS _row) FROM ${fromFile.from} ${fromFile.settings}`, fromFile.params);
+  const fromTable = { ...fromFile, from: raw, params: {}, settings: '' };
+  const rows = [];
+  for (const source of [fromFile, fromTable]) {
+    const check = compileEngineCheck(engine, table, source, 100);
+    const [row] = await engine.query<Parameters<typeof summarizeRejects>[1]>(check.checkSql, check.params);
+    rows.push(row);
+  }
+  t.same(rows[1], rows[0], 'the same answer from the table as from the file');
+  t.same([Number(rows[0].records), Number(rows[0].rejected)], [12, 8]);
+  await engine.command(`DROP TABLE ${raw} SYNC`);
+});
