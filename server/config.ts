@@ -27,6 +27,8 @@ const Env = z.object({
   QUERY_MAX_GROUPS: z.coerce.number().int().min(1000).default(DEFAULT_LIMITS.maxRowsToGroupBy),
   QUERY_MAX_ESTIMATED_ROWS: z.coerce.number().int().min(1000).default(DEFAULT_LIMITS.maxEstimatedRows),
   ENGINE_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  ENGINE_HEAVY_CONCURRENCY: z.coerce.number().int().min(1).max(64).optional(),
+  QUERY_HEAVY_COST: z.coerce.number().int().min(1).default(DEFAULT_SCHEDULER.heavyCost),
   QUERY_PER_PRINCIPAL: z.coerce.number().int().min(1).default(DEFAULT_SCHEDULER.perPrincipal),
   QUERY_QUEUE_MAX: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxQueue),
   QUERY_QUEUE_PER_PRINCIPAL: z.coerce.number().int().min(0).default(DEFAULT_SCHEDULER.maxQueuedPerPrincipal),
@@ -99,6 +101,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     },
     scheduler: {
       ...(e.ENGINE_CONCURRENCY ? { concurrency: e.ENGINE_CONCURRENCY } : {}),
+      ...(e.ENGINE_HEAVY_CONCURRENCY ? { heavyConcurrency: e.ENGINE_HEAVY_CONCURRENCY } : {}),
+      heavyCost: e.QUERY_HEAVY_COST,
       perPrincipal: e.QUERY_PER_PRINCIPAL,
       maxQueue: e.QUERY_QUEUE_MAX,
       maxQueuedPerPrincipal: e.QUERY_QUEUE_PER_PRINCIPAL,
