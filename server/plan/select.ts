@@ -46,7 +46,7 @@ export const column = (name: string): ExprNode => ({ kind: 'column', column: nam
 export const value = (v: string | number, type: ParamType): ExprNode => ({ kind: 'value', value: v, type });
 export const call = (fn: PlanFunction, ...args: ExprNode[]): ExprNode => ({ kind: 'call', fn, args });
 
-/** `SELECT columns FROM table` with no condition: columns named by themselves or `[alias, expression]`. */
+/** A plan reading `columns` of every row of `table` (a column named by itself or `[alias, expression]`); `rest` adds conditions, grouping, order. */
 export function selectFrom(table: string, columns: readonly (string | readonly [string, ExprNode])[], rest: Partial<Omit<SelectPlan, 'kind' | 'from' | 'columns'>> = {}): SelectPlan {
   return {
     kind: 'select',
