@@ -68,6 +68,6 @@ t.test("select plans reach the compiler only through the gate; the system's own 
   t.same(files.filter((f) => f !== 'server/security/gate.ts' && makesGated(f)), [], 'only the gate makes a GatedSelect');
   t.ok(makesGated('server/security/gate.ts'), 'the check sees where it is made');
   const systemReads = files.filter((f) => f !== 'server/security/gate.ts' && /\bsystemRead\(/.test(readFileSync(f, 'utf8')));
-  t.same(systemReads.sort(), ['server/http/routes/admin.ts', 'server/query/labels.ts', 'server/security/demo-users.ts', 'server/security/directory.ts'], 'reference data, labels, demo users, the admin catalog');
+  t.same(systemReads.sort(), ['server/data/bootstrap.ts', 'server/http/routes/admin.ts', 'server/query/labels.ts', 'server/security/demo-users.ts', 'server/security/directory.ts'], 'load metadata, the admin catalog, labels, demo users, reference data');
   t.ok(/\bsecurePon\(/.test(readFileSync('server/pon/load.ts', 'utf8')), 'PON microdata are scoped by the gate');
 });

@@ -22,7 +22,7 @@ export type ExprNode =
   | { readonly kind: 'call'; readonly fn: PlanFunction; readonly args: readonly ExprNode[] };
 
 /** The engine functions a plan may call. */
-export const PLAN_FUNCTIONS = ['any', 'argMax', 'count', 'equals', 'toString', 'toFloat64'] as const;
+export const PLAN_FUNCTIONS = ['any', 'argMax', 'count', 'equals', 'max', 'toString', 'toFloat64'] as const;
 export type PlanFunction = (typeof PLAN_FUNCTIONS)[number];
 
 export type PredicateNode =
