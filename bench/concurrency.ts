@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Engine } from '../server/engine/client.ts';
 import type { FastifyInstance } from 'fastify';
 import { createQueryContext } from '../server/context.ts';
@@ -50,6 +51,8 @@ export interface ConcurrencyResult {
   statuses: Record<string, number>;
   errors: number;
   peak_rss_mb: number;
+  /** Delay of the process's event loop during the load (server and clients share it): p50/p99/max in ms. */
+  event_loop_delay_ms: { p50: number; p99: number; max: number };
   /** The machine's 1-minute load average before and after the load (other processes included). */
   load_average: [number, number];
 }
@@ -137,6 +140,8 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
   const loadBefore = +loadavg()[0].toFixed(1);
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const deadline = Date.now() + opts.seconds * 1000;
   const t0 = performance.now();
   opts.log(`[bench] carico: ${opts.clients} client per ${opts.seconds} s`);
@@ -163,6 +168,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
   );
   const elapsed = (performance.now() - t0) / 1000;
   clearInterval(sampler);
+  loopDelay.disable();
   await app.close();
   const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
   const klass = (xs: number[]): LoadClass => ({ requests: xs.length, p50_ms: quantile(xs, 0.5), p95_ms: quantile(xs, 0.95), p99_ms: quantile(xs, 0.99) });
@@ -178,6 +184,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
     // Intended answers of the limits (413 too large, 429 throttled, 503 busy, 504 stopped at max_execution_time) are not errors.
     errors: Object.entries(statuses).filter(([s]) => !['200', '413', '429', '503', '504'].includes(s)).reduce((a, [, n]) => a + n, 0),
     peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+    event_loop_delay_ms: { p50: +(loopDelay.percentile(50) / 1e6).toFixed(1), p99: +(loopDelay.percentile(99) / 1e6).toFixed(1), max: +(loopDelay.max / 1e6).toFixed(1) },
     load_average: [loadBefore, +loadavg()[0].toFixed(1)],
   };
 }
@@ -185,7 +192,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
 export function printConcurrency(r: ConcurrencyResult): void {
   console.log('\nmotore integrato: esecuzione concorrente (ms)');
   console.table(r.engine);
-  console.log(`\ncarico: ${r.clients} client, ${r.seconds} s: ${r.requests} richieste, ${r.req_per_s} req/s, RSS massimo ${r.peak_rss_mb} MB, errori ${r.errors}, carico della macchina ${r.load_average.join(' -> ')}`);
+  console.log(`\ncarico: ${r.clients} client, ${r.seconds} s: ${r.requests} richieste, ${r.req_per_s} req/s, RSS massimo ${r.peak_rss_mb} MB, ritardo del ciclo degli eventi p50/p99/max ${r.event_loop_delay_ms.p50}/${r.event_loop_delay_ms.p99}/${r.event_loop_delay_ms.max} ms, errori ${r.errors}, carico della macchina ${r.load_average.join(' -> ')}`);
   console.table({ leggere: r.cheap, pesanti: r.heavy });
   console.log(`risposte per stato: ${JSON.stringify(r.statuses)}`);
 }
