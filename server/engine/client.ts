@@ -6,6 +6,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { invariant } from '../errors.ts';
 import { DEFAULT_LIMITS, limitSettings, unavailableError, UNLIMITED, type EngineLimits } from './limits.ts';
 import { LanePool, openLane } from './lanes.ts';
 import { DEFAULT_SCHEDULER, Scheduler, type SchedulerOptions } from './scheduler.ts';
@@ -149,6 +150,6 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
 
 /** Quotes an identifier that comes from the validated model or configuration, never from a request. */
 export function quoteIdentifier(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${JSON.stringify(name)}`);
+  invariant(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), `invalid identifier: ${JSON.stringify(name)}`);
   return `\`${name}\``;
 }

@@ -1,10 +1,13 @@
 /**
- * Plan -> ClickHouse SQL. The only place SQL text is produced from a query;
- * every value becomes a `{pN:Type}` placeholder and is pushed to the
+ * Plan -> ClickHouse SQL. The only place SQL text of a read is produced
+ * (aggregate plans of queries and member lists, select plans of the other
+ * reads); every value becomes a `{pN:Type}` placeholder and is pushed to the
  * parameters in the same step. Identifiers come only from the validated model.
  */
 import { quoteIdentifier } from '../engine/client.ts';
-import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PlanMeasure, PredicateNode } from '../plan/plan.ts';
+import { invariant } from '../errors.ts';
+import { PLAN_FUNCTIONS, type AggregatePlan, type ExprNode, type ParamType, type PlanDimension, type PlanMeasure, type PredicateNode } from '../plan/plan.ts';
+import type { GatedSelect, SelectSource } from '../plan/select.ts';
 
 export interface CompiledQuery {
   readonly sql: string;
@@ -43,7 +46,7 @@ class Compiler {
       case 'sql':
         return `(${node.sql})`;
       case 'scope_relative':
-        if (!node.scope) throw new Error('scope-relative dimension reached the compiler without a scope: the scope rewrite was skipped');
+        invariant(node.scope, 'scope-relative dimension reached the compiler without a scope: the scope rewrite was skipped');
         return node.scope === 'all' ? 'toUInt8(1)' : `if(${quoteIdentifier(node.scope.column)} = ${this.bind(node.scope.code, 'String')}, 1, 2)`;
       case 'bands': {
         const col = quoteIdentifier(node.column);
@@ -55,6 +58,12 @@ class Compiler {
         });
         return parts.length === 1 ? parts[0] : `multiIf(${parts.join(', ')})`;
       }
+      case 'value':
+        return this.bind(node.value, node.type);
+      case 'call':
+        // The type allows only listed names; checked again because the SQL text depends on it.
+        invariant(PLAN_FUNCTIONS.includes(node.fn), `function ${JSON.stringify(node.fn)} is not one a plan may call`);
+        return `${node.fn}(${node.args.map((a) => this.expr(a)).join(', ')})`;
     }
   }
 
@@ -110,7 +119,7 @@ class Compiler {
 }
 
 function numberLiteral(n: number): string {
-  if (!Number.isFinite(n)) throw new Error(`invalid number in model: ${n}`);
+  invariant(Number.isFinite(n), `invalid number in model: ${n}`);
   return String(n);
 }
 
@@ -169,4 +178,29 @@ function sortSql(c: Compiler, d: PlanDimension, alias: string): string {
 export function compilePredicate(node: PredicateNode, prefix: string): CompiledQuery {
   const c = new Compiler(prefix);
   return { sql: c.predicate(node), params: c.params };
+}
+
+/**
+ * A select plan the gate has passed -> SQL. `table` maps a model table name to
+ * its qualified SQL name; the catalog is the engine's `system.tables`.
+ */
+export function compileSelect(plan: GatedSelect, table: (name: string) => string): CompiledQuery {
+  invariant(plan.columns.length > 0, 'a select plan names no column');
+  const c = new Compiler();
+  const columns = plan.columns.map((col) => `${c.expr(col.expr)} AS ${quoteIdentifier(col.alias)}`);
+  let sql = `SELECT ${columns.join(', ')}\nFROM ${source(plan.from, table)}`;
+  if (plan.where.length) sql += `\nWHERE ${plan.where.map((p) => c.predicate(p)).join(' AND ')}`;
+  if (plan.groupBy?.length) sql += `\nGROUP BY ${plan.groupBy.map((e) => c.expr(e)).join(', ')}`;
+  if (plan.order?.length) sql += `\nORDER BY ${plan.order.map((o) => `${c.expr(o.expr)} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`).join(', ')}`;
+  if (plan.limit !== undefined) sql += `\nLIMIT ${c.bind(plan.limit, 'UInt64')}`;
+  return { sql, params: c.params };
+}
+
+function source(from: SelectSource, table: (name: string) => string): string {
+  switch (from.kind) {
+    case 'table':
+      return table(from.name);
+    case 'catalog':
+      return `system.${quoteIdentifier(from.name)}`;
+  }
 }
