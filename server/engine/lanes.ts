@@ -20,6 +20,7 @@
  * table and its settings belong to its connection alone.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { invariant } from '../errors.ts';
 
 /** `{name:Type}`: the placeholders the compiler writes (names and types come from our code, never from a request). */
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*):([A-Za-z0-9_(), ]+)\}/g;
@@ -40,8 +41,8 @@ export function bindAsData(sql: string, params: Record<string, unknown>): DataBo
   const rewritten = sql.replace(PLACEHOLDER, (_, name: string, type: string) => {
     const t = type.trim();
     const seen = types.get(name);
-    if (seen !== undefined && seen !== t) throw new Error(`parameter ${name} used with two types (${seen}, ${t})`);
-    if (!(name in params)) throw new Error(`parameter ${name} has no value`);
+    invariant(seen === undefined || seen === t, `parameter ${name} used with two types (${seen}, ${t})`);
+    invariant(name in params, `parameter ${name} has no value`);
     types.set(name, t);
     return `CAST((SELECT ${name} FROM ${PARAMS_TABLE}) AS ${t})`;
   });
