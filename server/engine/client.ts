@@ -29,6 +29,8 @@ export interface EngineConfig {
 export interface QueryOptions {
   /** A data-path query: it carries the engine limits (max_execution_time, max_memory_usage, max_result_rows, max_rows_to_group_by). */
   limited?: boolean;
+  /** At most this many engine threads (`max_threads`): a heavy query leaves cores to cheap ones. */
+  maxThreads?: number;
 }
 
 export type QueryParams = Record<string, unknown>;
@@ -95,7 +97,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   }
   const database = config.database;
   const limited = limitSettings(limits);
-  const settings = (o?: QueryOptions) => (o?.limited ? limited : UNLIMITED) as never;
+  const settings = (o?: QueryOptions) => ({ ...(o?.limited ? limited : UNLIMITED), max_threads: o?.maxThreads ?? 0 }) as never;
 
   return {
     transport,

@@ -18,6 +18,7 @@
  *   get one turn in maxOvertakes + 1 under a steady stream of cheap ones,
  *   instead of waiting until the queue timeout).
  */
+import { availableParallelism } from 'node:os';
 import { AppError } from '../errors.ts';
 
 export interface SchedulerOptions {
@@ -26,6 +27,8 @@ export interface SchedulerOptions {
   heavyConcurrency: number;
   /** Estimated cost (rows read × grouping sets + rows returned) from which a query is heavy. */
   heavyCost: number;
+  /** Threads a heavy query may use in the engine (`max_threads`): the other cores stay free for cheap queries. */
+  heavyThreads: number;
   perPrincipal: number;
   maxQueue: number;
   maxQueuedPerPrincipal: number;
@@ -34,7 +37,7 @@ export interface SchedulerOptions {
   maxOvertakes: number;
 }
 
-export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
+export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
 
 export interface Job {
   /** Who asks (principal id): the unit of fairness. */
@@ -46,6 +49,8 @@ export interface Job {
 }
 
 export interface Slot {
+  /** A heavy query: it runs with at most `heavyThreads` engine threads. */
+  readonly heavy: boolean;
   release(): void;
 }
 
@@ -141,6 +146,7 @@ export class Scheduler {
     this.running.set(principal, (this.running.get(principal) ?? 0) + 1);
     let released = false;
     return {
+      heavy,
       release: () => {
         if (released) return;
         released = true;

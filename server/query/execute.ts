@@ -74,8 +74,8 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   let mainRows: RawRow[], denominators: RawRow[][];
   try {
     [mainRows, ...denominators] = await Promise.all([
-      execute(ctx.engine, plan.main),
-      ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),
+      execute(ctx.engine, plan.main, slot.heavy),
+      ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.heavy)),
     ]);
   } finally {
     slot.release();
@@ -139,11 +139,11 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   };
 }
 
-async function execute(engine: Engine, plan: AggregatePlan): Promise<RawRow[]> {
+async function execute(engine: Engine, plan: AggregatePlan, heavy: boolean): Promise<RawRow[]> {
   // Ask for one row more than the limit to know whether the answer was cut.
   const compiled = compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table);
   try {
-    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true });
+    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true, ...(heavy ? { maxThreads: engine.scheduler.options.heavyThreads } : {}) });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     const missing = missingTableError(err, plan.cube, plan.table);
