@@ -47,9 +47,10 @@ export interface PlanMeasure {
   readonly name: string;
   /**
    * cellKey: the sum, wrapping mod 2^64, of a keyed hash of each unit (returned as a decimal string);
-   * topContribution: the largest sum of `arg` over the rows of one value of `by`.
+   * topContribution: the largest sum of `arg` over the rows of one value of `by`;
+   * groupUniqArray: the distinct values of `arg` (a hidden list, e.g. a benchmark cell's comuni).
    */
-  readonly aggregate: Aggregate | 'cellKey' | 'topContribution';
+  readonly aggregate: Aggregate | 'cellKey' | 'topContribution' | 'groupUniqArray';
   readonly arg?: ExprNode;
   readonly where?: PredicateNode;
   /** cellKey: the values hashed into a unit's key with the secret (two UInt64, bound as parameters); distinct: each distinct unit once. */

@@ -37,7 +37,7 @@ export interface DisclosurePolicy {
   /** True when the rule is not applied to this principal (Nazionale with DISCLOSURE_NATIONAL_EXEMPT=true). */
   readonly exempt: boolean;
   /** Benchmarks: cells gathering fewer than `minUnits` comuni outside the caller's own territory are suppressed. */
-  readonly territory?: { readonly minUnits: number };
+  readonly territory?: { readonly minUnits: number; readonly own: readonly string[] };
 }
 
 export interface SecuredPlan extends QueryPlan {
@@ -64,7 +64,7 @@ export function secure(plan: QueryPlan, principal: Principal, ctx: GateContext):
     ...plan,
     main,
     crossRatios: plan.crossRatios.map((r, i) => ({ ...r, plan: restrict(r.plan, others[i], benchmark.scope) })),
-    disclosure: { rule, exempt, ...(benchmark.units ? { territory: { minUnits: benchmark.units.minUnits } } : {}) },
+    disclosure: { rule, exempt, ...(benchmark.units ? { territory: { minUnits: benchmark.units.minUnits, own: benchmark.units.own } } : {}) },
   };
 }
 
@@ -86,7 +86,7 @@ export interface SuppressionReport {
  */
 export function applyDisclosure(rows: ResultRow[], plan: AggregatePlan, measures: readonly string[], policy: DisclosurePolicy): { rows: ResultRow[]; suppression?: SuppressionReport } {
   // Hidden measures (keys, person counts) stay for the perturbation, which removes them.
-  if (policy.territory) suppressThinCells(rows, measures.filter((m) => !m.startsWith('__')), policy.territory.minUnits);
+  if (policy.territory) suppressThinCells(rows, measures.filter((m) => !m.startsWith('__')), policy.territory.minUnits, policy.territory.own);
   const published = appliesRule(policy) ? perturb(rows, plan, policy.rule!) : rows;
   // Counted on the published rows: a cell left out is not reported.
   const cells = published.filter((r) => r.suppressed === 'territory').length;
