@@ -41,6 +41,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '2' },
     clients: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '60' },
+    cache: { type: 'boolean', default: false },
+    'think-ms': { type: 'string', default: '0' },
   },
 });
 const loadRows = Number(args['load-rows']);
@@ -50,7 +52,7 @@ const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load', 'concurrency'].includes(only))) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency] [--clients N --seconds S]');
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency] [--clients N --seconds S --cache --think-ms N]');
   process.exit(2);
 }
 
@@ -72,7 +74,7 @@ if (reports.length) printReports(reports);
 
 let concurrency: ConcurrencyResult | undefined;
 if (only === 'concurrency') {
-  concurrency = await benchConcurrency(engine, { clients: Number(args.clients), seconds: Number(args.seconds), log: (l) => console.log(l) });
+  concurrency = await benchConcurrency(engine, { clients: Number(args.clients), seconds: Number(args.seconds), cache: args.cache, thinkMs: Number(args['think-ms']), log: (l) => console.log(l) });
   printConcurrency(concurrency);
 }
 

@@ -15,9 +15,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Engine } from '../server/engine/client.ts';
 import type { FastifyInstance } from 'fastify';
 import { createQueryContext } from '../server/context.ts';
+import { ResultCache } from '../server/query/cache.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
@@ -43,6 +45,10 @@ export interface ConcurrencyResult {
   engine: EngineConcurrency;
   clients: number;
   seconds: number;
+  /** Whether the result cache was on. */
+  cache: boolean;
+  /** Mean pause of a client between an answer and its next request (0: closed loop). */
+  think_ms: number;
   requests: number;
   req_per_s: number;
   cheap: LoadClass;
@@ -50,6 +56,8 @@ export interface ConcurrencyResult {
   statuses: Record<string, number>;
   errors: number;
   peak_rss_mb: number;
+  /** Delay of the process's event loop during the load (server and clients share it): p50/p99/max in ms. */
+  event_loop_delay_ms: { p50: number; p99: number; max: number };
   /** The machine's 1-minute load average before and after the load (other processes included). */
   load_average: [number, number];
 }
@@ -94,7 +102,9 @@ interface ClientPlan {
   bodies: unknown[];
 }
 
-export async function benchConcurrency(engine: Engine, opts: { clients: number; seconds: number; log: (l: string) => void }): Promise<ConcurrencyResult> {
+/** `cache`: with the result cache as deployed (repeated requests answered from memory); without, every request reaches the engine. */
+/** `thinkMs`: each client pauses this long after an answer, as a person reading it would (0: a closed loop that saturates the server). */
+export async function benchConcurrency(engine: Engine, opts: { clients: number; seconds: number; cache: boolean; thinkMs: number; log: (l: string) => void }): Promise<ConcurrencyResult> {
   const P = engine.table('prestazioni');
   const top = async (col: string, n: number) => (await engine.query<{ k: string }>(`SELECT ${col} AS k FROM ${P} GROUP BY k ORDER BY count() DESC, k LIMIT {n:UInt32}`, { n })).map((r) => r.k);
   const [regioni, atss, comuni] = await Promise.all([top('regione', 5), top('ats', 20), top('comune', 20)]);
@@ -104,7 +114,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
   opts.log(`[bench] ${JSON.stringify(engineResult)}`);
 
   const model = loadModel({ dir: resolve('cubes') });
-  const context = await createQueryContext(engine, model);
+  const context = await createQueryContext(engine, model, opts.cache ? { cache: new ResultCache() } : {});
   const secret = randomBytes(32).toString('base64url');
   const app: FastifyInstance = await buildApp({ context: () => context, auth: { verify: await createVerifier({ secret }) }, throttle: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -137,6 +147,8 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
   const loadBefore = +loadavg()[0].toFixed(1);
   let peakRss = process.memoryUsage().rss;
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+  const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
   const deadline = Date.now() + opts.seconds * 1000;
   const t0 = performance.now();
   opts.log(`[bench] carico: ${opts.clients} client per ${opts.seconds} s`);
@@ -158,11 +170,13 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
         if (status === 200) latencies[plan.kind].push(performance.now() - start);
         // A refused or busy answer: wait as told before the next request.
         else await new Promise((r) => setTimeout(r, status === 413 ? 0 : 1000));
+        if (opts.thinkMs) await new Promise((r) => setTimeout(r, opts.thinkMs * (0.5 + Math.random())));
       }
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
   clearInterval(sampler);
+  loopDelay.disable();
   await app.close();
   const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
   const klass = (xs: number[]): LoadClass => ({ requests: xs.length, p50_ms: quantile(xs, 0.5), p95_ms: quantile(xs, 0.95), p99_ms: quantile(xs, 0.99) });
@@ -170,6 +184,8 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
     engine: engineResult,
     clients: opts.clients,
     seconds: opts.seconds,
+    cache: opts.cache,
+    think_ms: opts.thinkMs,
     requests,
     req_per_s: +(requests / elapsed).toFixed(1),
     cheap: klass(latencies.cheap),
@@ -178,6 +194,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
     // Intended answers of the limits (413 too large, 429 throttled, 503 busy, 504 stopped at max_execution_time) are not errors.
     errors: Object.entries(statuses).filter(([s]) => !['200', '413', '429', '503', '504'].includes(s)).reduce((a, [, n]) => a + n, 0),
     peak_rss_mb: Math.round(peakRss / 1024 ** 2),
+    event_loop_delay_ms: { p50: +(loopDelay.percentile(50) / 1e6).toFixed(1), p99: +(loopDelay.percentile(99) / 1e6).toFixed(1), max: +(loopDelay.max / 1e6).toFixed(1) },
     load_average: [loadBefore, +loadavg()[0].toFixed(1)],
   };
 }
@@ -185,7 +202,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
 export function printConcurrency(r: ConcurrencyResult): void {
   console.log('\nmotore integrato: esecuzione concorrente (ms)');
   console.table(r.engine);
-  console.log(`\ncarico: ${r.clients} client, ${r.seconds} s: ${r.requests} richieste, ${r.req_per_s} req/s, RSS massimo ${r.peak_rss_mb} MB, errori ${r.errors}, carico della macchina ${r.load_average.join(' -> ')}`);
+  console.log(`\ncarico: ${r.clients} client, ${r.seconds} s, cache dei risultati ${r.cache ? 'attiva' : 'spenta'}, pausa tra le richieste ${r.think_ms} ms: ${r.requests} richieste, ${r.req_per_s} req/s, RSS massimo ${r.peak_rss_mb} MB, ritardo del ciclo degli eventi p50/p99/max ${r.event_loop_delay_ms.p50}/${r.event_loop_delay_ms.p99}/${r.event_loop_delay_ms.max} ms, errori ${r.errors}, carico della macchina ${r.load_average.join(' -> ')}`);
   console.table({ leggere: r.cheap, pesanti: r.heavy });
   console.log(`risposte per stato: ${JSON.stringify(r.statuses)}`);
 }

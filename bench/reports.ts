@@ -29,6 +29,8 @@ export interface ReportBenchResult {
   repeat_p95_ms: number;
   /** Answers computed in the last first run (cache misses; a cross-cube ratio adds an engine query to its answer). Profiles run in order within a round, so a later profile reuses an identical secured plan of an earlier one (e.g. the Italia benchmark). */
   answers_computed: number;
+  /** Statuses of answers that were not 200 (a 504: over QUERY_MAX_EXECUTION_TIME); the table shows the status and the time it took. */
+  refused?: number[];
 }
 
 export const quantile = (xs: number[], q: number): number => {
@@ -83,6 +85,8 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
     first: number[];
     repeat: number[];
     queries: number;
+    /** Statuses of the answers that were not 200 (e.g. 504 over QUERY_MAX_EXECUTION_TIME): measured, not fatal. */
+    refused: number[];
   }
   const cases: Case[] = [];
   for (const p of profiles) {
@@ -90,7 +94,7 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
     for (const r of reports.values()) {
       if (!mayOpenReport(r, p, model)) continue;
       const t = territorio(r.level, p);
-      cases.push({ report: r.name, principal: p, authorization, body: JSON.stringify(t ? { territorio: t } : {}), first: [], repeat: [], queries: 0 });
+      cases.push({ report: r.name, principal: p, authorization, body: JSON.stringify(t ? { territorio: t } : {}), first: [], repeat: [], queries: 0, refused: [] });
     }
   }
   const call = async (c: Case): Promise<number> => {
@@ -98,7 +102,10 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
     const res = await fetch(`${base}/v1/reports/${c.report}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: c.authorization }, body: c.body });
     const text = await res.text();
     const ms = performance.now() - t0;
-    if (!res.ok) throw new Error(`${c.report} (${c.principal.profile}): ${res.status} ${text}`);
+    if (!res.ok) {
+      c.refused.push(res.status);
+      opts.log(`[bench] ${c.report} (${c.principal.profile}): ${res.status} dopo ${Math.round(ms)} ms: ${text.slice(0, 200)}`);
+    }
     return ms;
   };
 
@@ -109,6 +116,7 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
       c.first.push(await call(c));
       c.queries = cache.stats().misses - misses;
       for (let i = 0; i < opts.repeats; i++) c.repeat.push(await call(c));
+      opts.log(`[bench] ${c.report} (${c.principal.profile}): prima ${Math.round(c.first.at(-1)!)} ms, ripetuta ${Math.round(quantile(c.repeat, 0.5))} ms`);
     }
     opts.log(`[bench] report: giro ${round + 1}/${opts.rounds} finito`);
   }
@@ -122,6 +130,7 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
     repeat_p50_ms: +quantile(c.repeat, 0.5).toFixed(1),
     repeat_p95_ms: +quantile(c.repeat, 0.95).toFixed(1),
     answers_computed: c.queries,
+    ...(c.refused.length ? { refused: c.refused } : {}),
   }));
 }
 
@@ -132,7 +141,7 @@ export function printReports(results: ReportBenchResult[]): void {
     const row: Record<string, string> = { report };
     for (const p of profiles) {
       const r = results.find((x) => x.report === report && x.profile === p);
-      row[p] = r ? `${r.first_p50_ms} (${r.first_p95_ms}) / ${r.repeat_p50_ms} (${r.repeat_p95_ms})` : '—';
+      row[p] = !r ? '—' : r.refused ? `${r.refused[0]} (${r.first_p50_ms})` : `${r.first_p50_ms} (${r.first_p95_ms}) / ${r.repeat_p50_ms} (${r.repeat_p95_ms})`;
     }
     return row;
   });

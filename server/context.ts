@@ -6,6 +6,7 @@ import type { Model } from './model/types.ts';
 import type { ResultCache } from './query/cache.ts';
 import type { DataStatus, QueryContext } from './query/execute.ts';
 import { createLabelCache } from './query/labels.ts';
+import { rowReader } from './query/read.ts';
 import { Directory } from './security/directory.ts';
 
 const processSecret = randomBytes(32).toString('base64url');
@@ -21,7 +22,7 @@ export async function createQueryContext(engine: Engine, model: Model, opts: { n
   return {
     engine,
     model,
-    directory: await Directory.load(engine),
+    directory: await Directory.load(rowReader(engine)),
     labels: createLabelCache(engine),
     nationalExemptFromDisclosure: opts.nationalExemptFromDisclosure ?? false,
     ...(opts.cache ? { cache: opts.cache } : {}),

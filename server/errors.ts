@@ -56,3 +56,15 @@ export class AppError extends Error {
     this.status = ERRORS[code].status;
   }
 }
+
+/**
+ * A broken internal invariant: a defect of the server, not a mistake of the
+ * user. It reaches the client as INTERNAL with the generic message (the text,
+ * for whoever fixes it, goes only to the log).
+ */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new AppError('INTERNAL', message);
+}
+
+/** True when the error's text is for the log, not for the user: anything but an AppError, or an INTERNAL one (a broken invariant). */
+export const isInternal = (err: unknown): boolean => !(err instanceof AppError) || err.code === 'INTERNAL';

@@ -13,6 +13,7 @@ import { buildApp } from './http/app.ts';
 import { recoverLoads, recoveryLine } from './load/recover.ts';
 import { formatIssue, loadModel, ModelError } from './model/load.ts';
 import { loadReports } from './reports/load.ts';
+import { rowReader } from './query/read.ts';
 import { authenticatorFor, loadAuthSettings } from './security/auth-config.ts';
 import { demoUsers } from './security/demo-users.ts';
 import { durationSeconds, mintToken } from './security/tokens.ts';
@@ -88,7 +89,7 @@ const base = `${https ? 'https' : 'http'}://${config.host === '0.0.0.0' ? '127.0
 if (auth.demoSecret && auth.tokens.secret) {
   const life = durationSeconds(auth.tokenMaxLifetime)! < durationSeconds('7d')! ? auth.tokenMaxLifetime : '7d';
   log(`\n[demo] token validi ${life}, uno per profilo (Swagger UI: pulsante "Authorize"; curl: -H "Authorization: Bearer <token>"):`);
-  for (const user of await demoUsers(engine)) {
+  for (const user of await demoUsers(rowReader(engine))) {
     const token = await mintToken({ secret: auth.tokens.secret, profile: user.principal.profile, scope: user.principal.scope, subject: user.principal.id, expiresIn: life, maxLifetime: auth.tokenMaxLifetime });
     log(`  ${user.description}\n    ${token}`);
   }

@@ -8,7 +8,9 @@ import t from 'tap';
 import Fastify from 'fastify';
 import { z } from 'zod';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { ERRORS, ERRORS_PATH } from '../server/errors.ts';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERRORS, ERRORS_PATH, invariant } from '../server/errors.ts';
 import { registerProblemHandler } from '../server/http/problem.ts';
 import { PonSchedaOut, ReportOut } from '../server/http/schemas.ts';
 import { droppedPaths, responseSerializer, type ResponseCheck } from '../server/http/serializer.ts';
@@ -38,6 +40,9 @@ async function bareApp(check: ResponseCheck) {
   app.get('/wrong', { schema: { response: { 200: Out } } }, async () => ({ a: 'uno' }) as never);
   app.get('/boom', async () => {
     throw new Error('a plain error from deep inside');
+  });
+  app.get('/invariant', async () => {
+    invariant(false, 'a broken invariant from deep inside');
   });
   await app.ready();
   return app;
@@ -71,6 +76,26 @@ t.test('a plain Error reaches the client as a typed 500 with the request id', as
   t.type(body.requestId, 'string');
   t.ok(body.detail.includes(body.requestId), 'the message gives the id to quote');
   t.notMatch(body.detail, /deep inside/, 'internals are logged, not sent');
+});
+
+t.test('a broken invariant is answered like any unexpected error: INTERNAL, the generic message, its text only logged', async (t) => {
+  const app = await bareApp('strict');
+  t.teardown(() => app.close());
+  const [plain, broken] = [await app.inject('/boom'), await app.inject('/invariant')];
+  t.equal(broken.statusCode, 500);
+  const strip = (b: Record<string, unknown>) => ({ ...b, requestId: undefined, detail: String(b.detail).replace(String(b.requestId), '<id>') });
+  t.same(strip(broken.json()), strip(plain.json()), 'the same problem as a plain Error');
+  t.notMatch(broken.json().detail, /deep inside/, 'the text is not sent');
+  t.throws(() => invariant(false, 'x'), { code: 'INTERNAL', status: 500 }, 'typed: an AppError with a documented code');
+});
+
+t.test('plain Errors are thrown only at start (configuration, keys, token minting), by demo data generation and inside the engine client, never elsewhere on the request path', async (t) => {
+  const sources = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  // engine/lanes.ts runs inside the client's guard, which types what it throws (ENGINE_UNAVAILABLE, 503).
+  const START = ['server/config.ts', 'server/security/auth-config.ts', 'server/security/tokens.ts', 'server/engine/lanes.ts'];
+  const throwing = sources('server').filter((f) => /throw new Error\(/.test(readFileSync(f, 'utf8')));
+  t.same(throwing.filter((f) => !START.includes(f) && !f.startsWith('server/data/') && !f.startsWith('server/cli/')), []);
+  t.ok(throwing.includes('server/config.ts'), 'the check sees them where they are');
 });
 
 t.test('on the real app', async (t) => {

@@ -1,9 +1,10 @@
 /** The scheduler in front of the engine: order, per-principal limits, bounded queue. No engine, no clocks asserted. */
+import { availableParallelism } from 'node:os';
 import t from 'tap';
 import { AppError } from '../server/errors.ts';
 import { Scheduler, type SchedulerOptions, type Slot } from '../server/engine/scheduler.ts';
 
-const options = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({ concurrency: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, maxOvertakes: 10, ...o });
+const options = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({ concurrency: 1, heavyConcurrency: 1, heavyCost: Number.POSITIVE_INFINITY, heavyThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, maxOvertakes: 10, ...o });
 
 /** Acquires and records the order in which slots are granted. */
 function recorder(s: Scheduler) {
@@ -140,13 +141,45 @@ t.test('configuration: defaults, variables and switches', async (t) => {
   const { loadConfig } = await import('../server/config.ts');
   const d = loadConfig({});
   t.same(d.limits, { maxExecutionTime: 15, maxMemoryUsage: 2048 * 1024 ** 2, maxResultRows: 500_000, maxRowsToGroupBy: 2_000_000, maxEstimatedRows: 1_000_000 });
-  t.same(d.scheduler, { perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 }, 'concurrency left to the transport');
+  t.same(d.scheduler, { heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 }, 'concurrency left to the transport');
   t.same(d.throttle, { windowMs: 60_000, perAddress: 1200, perPrincipal: 600, authFailures: 20 });
   const c = loadConfig({ QUERY_MAX_EXECUTION_TIME: '5', QUERY_MAX_MEMORY_MB: '512', ENGINE_CONCURRENCY: '3', QUERY_QUEUE_TIMEOUT: '2.5', RATE_LIMIT: 'false' });
   t.match(c.limits, { maxExecutionTime: 5, maxMemoryUsage: 512 * 1024 ** 2 });
   t.match(c.scheduler, { concurrency: 3, queueTimeoutMs: 2500 });
   t.equal(c.throttle, false);
   t.throws(() => loadConfig({ QUERY_MAX_EXECUTION_TIME: '0' }), /QUERY_MAX_EXECUTION_TIME/);
+});
+
+t.test('heavy queries take at most heavyConcurrency slots: the others stay open to cheap queries', async (t) => {
+  const s = new Scheduler(options({ concurrency: 3, heavyConcurrency: 1, heavyCost: 1000 }));
+  const { granted, slots, ask } = recorder(s);
+  await ask('heavy-1', 'a', 5000);
+  void ask('heavy-2', 'b', 2000);
+  void ask('heavy-3', 'c', 1000);
+  await ask('cheap-1', 'd', 10);
+  await ask('cheap-2', 'e', 999);
+  t.same(granted, ['heavy-1', 'cheap-1', 'cheap-2'], 'the second and third heavy wait although a slot was free; both cheap ones ran');
+  t.equal(s.stats().running, 3);
+  t.equal(s.heavyRunning, 1);
+  t.same(s.stats().waiting.map((j) => j.principal), ['c', 'b'], 'waiting heavy queries, cheapest first');
+  slots.get('cheap-1')!.release();
+  await new Promise((r) => setImmediate(r));
+  t.same(granted, ['heavy-1', 'cheap-1', 'cheap-2'], 'a free slot does not go to a heavy query while the heavy slot is taken');
+  const late = ask('cheap-3', 'f', 1);
+  await late;
+  t.same(granted, ['heavy-1', 'cheap-1', 'cheap-2', 'cheap-3'], 'a cheap query arriving behind waiting heavy ones starts at once');
+  slots.get('heavy-1')!.release();
+  await new Promise((r) => setImmediate(r));
+  t.same(granted, ['heavy-1', 'cheap-1', 'cheap-2', 'cheap-3', 'heavy-3'], 'the heavy slot goes to the cheapest heavy query');
+  t.equal(s.stats().running, 3);
+  t.equal(s.heavyRunning, 1);
+});
+
+t.test('configuration of the heavy lane', async (t) => {
+  const { loadConfig } = await import('../server/config.ts');
+  const c = loadConfig({ ENGINE_HEAVY_CONCURRENCY: '2', QUERY_HEAVY_COST: '5000' });
+  t.match(c.scheduler, { heavyConcurrency: 2, heavyCost: 5000 });
+  t.throws(() => loadConfig({ ENGINE_HEAVY_CONCURRENCY: '0' }), /ENGINE_HEAVY_CONCURRENCY/);
 });
 
 t.test('a waiting query whose caller has gone away leaves the queue unrun', async (t) => {

@@ -182,9 +182,10 @@ t.test('exports in every format carry only in-scope data', async (t) => {
 
 t.test('the Ente erogatore sees what it delivered, wherever beneficiaries live, split by residence', async (t) => {
   const res = await rows(users.ente, { measures: ['beneficiari', 'prestazioni'], rows: ['residenza_beneficiario'] });
-  const hand = await engine.query<Row>(`SELECT if(comune = sede_comune, 1, 2) k, uniqExact(beneficiario_id) b, count() n FROM ${P} WHERE ente = {ente:String} GROUP BY k`, { ente });
-  t.equal(res.length, hand.length);
-  for (const h of hand) t.match(res.find((r) => r.residenza_beneficiario === Number(h.k)), { prestazioni: Number(h.n) }, `residenza ${h.k}`);
+  // Published figures: the hand count through the documented cell key method (it once compared the raw count, and passed only while the key happened to perturb it by 0).
+  const hand = await protectedTruth(engine, { table: P, where: 'ente = {ente:String}', params: { ente }, dims: ['if(comune = sede_comune, 1, 2)'], rule }, { n: { kind: 'records' } });
+  t.equal(res.length, hand.size);
+  for (const [k, h] of hand) t.match(res.find((r) => r.residenza_beneficiario === Number(k)), { prestazioni: h.n }, `residenza ${k}`);
   const comuni = await rows(users.ente, { measures: ['prestazioni'], rows: ['comune'] });
   const [{ c }] = await engine.query<{ c: number }>(`SELECT uniqExact(comune) c FROM ${P} WHERE ente = {ente:String}`, { ente });
   t.equal(comuni.length, Number(c), 'residence comuni of its beneficiaries, in and outside its territory');

@@ -4,6 +4,9 @@
  * recorded in `data_versions`, which gives each answer its "as of" date.
  */
 import type { Engine } from '../engine/client.ts';
+import { call, column, selectFrom } from '../plan/select.ts';
+import { readRows } from '../query/read.ts';
+import { systemRead } from '../security/gate.ts';
 import { generateBenefits } from './demo.ts';
 import { loadProviders } from './enti.ts';
 import { loadNomenclatore } from './nomenclatore.ts';
@@ -158,11 +161,16 @@ export interface DataInfo {
   details: Record<string, SourceInfo>;
 }
 
+/** The latest `data_versions` record of each source. */
+const latestOf = (c: string) => call('argMax', column(c), column('loaded_at'));
+const LATEST_LOADS = selectFrom('data_versions', ['source', ['last', call('max', column('loaded_at'))], ['rows', latestOf('rows')], ['gen', latestOf('generated')], ['note', latestOf('note')], ['version', latestOf('version')]], {
+  groupBy: [column('source')],
+  order: [{ expr: column('source'), direction: 'asc' }],
+});
+
+/** A system read: load metadata, not about persons (the "as of" of every answer, the admin status). */
 export async function dataInfo(engine: Engine): Promise<DataInfo> {
-  const rows = await engine.query<{ source: string; last: string; rows: number; gen: boolean | number; note: string; version: string }>(
-    `SELECT source, max(loaded_at) AS last, argMax(rows, loaded_at) AS rows, argMax(generated, loaded_at) AS gen, argMax(note, loaded_at) AS note, argMax(version, loaded_at) AS version
-     FROM ${engine.table('data_versions')} GROUP BY source ORDER BY source`,
-  );
+  const rows = await readRows<{ source: string; last: string; rows: number; gen: boolean | number; note: string; version: string }>(engine, systemRead(LATEST_LOADS));
   const sources: Record<string, string> = {};
   const details: Record<string, SourceInfo> = {};
   const versions: Record<string, string> = {};

@@ -6,7 +6,9 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { invariant } from '../errors.ts';
 import { DEFAULT_LIMITS, limitSettings, unavailableError, UNLIMITED, type EngineLimits } from './limits.ts';
+import { LanePool, openLane } from './lanes.ts';
 import { DEFAULT_SCHEDULER, Scheduler, type SchedulerOptions } from './scheduler.ts';
 
 export interface EngineConfig {
@@ -20,13 +22,15 @@ export interface EngineConfig {
   dataDir: string;
   /** Limits of data-path queries (default DEFAULT_LIMITS). */
   limits?: Partial<EngineLimits>;
-  /** The scheduler in front of the engine (default: one query at a time embedded, 4 on a server). */
+  /** The scheduler in front of the engine (default: 3 queries at once of which 1 heavy embedded, 4 of which 3 heavy on a server). */
   scheduler?: Partial<SchedulerOptions>;
 }
 
 export interface QueryOptions {
   /** A data-path query: it carries the engine limits (max_execution_time, max_memory_usage, max_result_rows, max_rows_to_group_by). */
   limited?: boolean;
+  /** At most this many engine threads (`max_threads`): a heavy query leaves cores to cheap ones. */
+  maxThreads?: number;
 }
 
 export type QueryParams = Record<string, unknown>;
@@ -71,6 +75,9 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
   const limits: EngineLimits = { ...DEFAULT_LIMITS, ...config.limits };
   let client: ClickHouseClient;
   let transport: Engine['transport'];
+  /** Embedded only: the connections that run SELECTs side by side (see lanes.ts). */
+  let lanes: LanePool | undefined;
+  const scheduler = new Scheduler(schedulerOptions(config));
   if (config.url) {
     transport = 'server';
     client = createClient({
@@ -87,18 +94,21 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     mkdirSync(path, { recursive: true });
     const { createChdbConnection } = await import('chdb/connection');
     client = createClient({ connection: createChdbConnection({ path }), clickhouse_settings: SETTINGS } as never);
+    // Two lanes beyond the scheduler's slots, for the reads it does not schedule (member lists, labels, cost counts).
+    lanes = new LanePool(scheduler.options.concurrency + 2, () => openLane(path, SETTINGS));
   }
   const database = config.database;
   const limited = limitSettings(limits);
-  const settings = (o?: QueryOptions) => (o?.limited ? limited : UNLIMITED) as never;
+  const settings = (o?: QueryOptions) => ({ ...(o?.limited ? limited : UNLIMITED), max_threads: o?.maxThreads ?? 0 }) as never;
 
   return {
     transport,
     database,
     limits,
-    scheduler: new Scheduler({ ...DEFAULT_SCHEDULER, concurrency: transport === 'embedded' ? 1 : 4, ...config.scheduler }),
+    scheduler,
     table: (name: string) => `${quoteIdentifier(database)}.${quoteIdentifier(name)}`,
     async query<T>(sql: string, params: QueryParams = {}, options?: QueryOptions) {
+      if (lanes) return guard(() => lanes.run((lane) => lane.query<T>(sql, params, settings(options))));
       return guard(async () => {
         const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings(options) });
         return (await rs.json()) as T[];
@@ -122,9 +132,21 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
       });
     },
     async close() {
+      await lanes?.close();
       await client.close();
     },
   };
+}
+
+/**
+ * Embedded: 3 at once, 1 heavy (on 2 cores two heavy queries gain nothing together).
+ * Server: 4 at once, all but one heavy. A configured concurrency keeps one slot for cheap queries
+ * unless the heavy concurrency is configured too.
+ */
+function schedulerOptions(config: EngineConfig): SchedulerOptions {
+  const concurrency = config.scheduler?.concurrency ?? (config.url ? 4 : DEFAULT_SCHEDULER.concurrency);
+  const heavy = config.scheduler?.heavyConcurrency ?? (config.url ? Math.max(1, concurrency - 1) : DEFAULT_SCHEDULER.heavyConcurrency);
+  return { ...DEFAULT_SCHEDULER, ...config.scheduler, concurrency, heavyConcurrency: Math.min(heavy, concurrency) };
 }
 
 /** An engine that cannot be reached or has failed as a whole answers 503 (ENGINE_UNAVAILABLE); query errors pass unchanged. */
@@ -138,6 +160,6 @@ async function guard<T>(run: () => Promise<T>): Promise<T> {
 
 /** Quotes an identifier that comes from the validated model or configuration, never from a request. */
 export function quoteIdentifier(name: string): string {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`invalid identifier: ${JSON.stringify(name)}`);
+  invariant(/^[A-Za-z_][A-Za-z0-9_]*$/.test(name), `invalid identifier: ${JSON.stringify(name)}`);
   return `\`${name}\``;
 }

@@ -2,8 +2,12 @@
  * The scheduler in front of the engine: queries wait here, not inside the
  * engine, so that the next free slot goes to the cheapest waiting query.
  *
- * - `concurrency` queries run at once (1 for the embedded engine: chdb 3.4
- *   runs one parameterised query at a time per process, see README "Limiti");
+ * - `concurrency` queries run at once, of which at most `heavyConcurrency`
+ *   heavy ones (estimated cost ≥ `heavyCost`): the other slots stay open to
+ *   cheap queries, which never wait for a heavy one to finish (the embedded
+ *   engine runs them side by side on its lanes, see lanes.ts; on 2 cores two
+ *   heavy queries at once take as long as one after the other, so one heavy
+ *   slot by default);
  * - one principal runs at most `perPrincipal` queries at once and keeps at
  *   most `maxQueuedPerPrincipal` waiting: one user cannot take every slot;
  * - the queue holds at most `maxQueue` queries; beyond that, or after waiting
@@ -14,10 +18,17 @@
  *   get one turn in maxOvertakes + 1 under a steady stream of cheap ones,
  *   instead of waiting until the queue timeout).
  */
+import { availableParallelism } from 'node:os';
 import { AppError } from '../errors.ts';
 
 export interface SchedulerOptions {
   concurrency: number;
+  /** Heavy queries (cost ≥ heavyCost) running at once; the remaining slots serve only cheap ones. */
+  heavyConcurrency: number;
+  /** Estimated cost (rows read × grouping sets + rows returned) from which a query is heavy. */
+  heavyCost: number;
+  /** Threads a heavy query may use in the engine (`max_threads`): the other cores stay free for cheap queries. */
+  heavyThreads: number;
   perPrincipal: number;
   maxQueue: number;
   maxQueuedPerPrincipal: number;
@@ -26,7 +37,7 @@ export interface SchedulerOptions {
   maxOvertakes: number;
 }
 
-export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
+export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
 
 export interface Job {
   /** Who asks (principal id): the unit of fairness. */
@@ -38,6 +49,8 @@ export interface Job {
 }
 
 export interface Slot {
+  /** A heavy query: it runs with at most `heavyThreads` engine threads. */
+  readonly heavy: boolean;
   release(): void;
 }
 
@@ -51,6 +64,7 @@ interface Waiting {
 export class Scheduler {
   private readonly running = new Map<string, number>();
   private active = 0;
+  private heavy = 0;
   private seq = 0;
   private queue: Waiting[] = [];
   /** Starts in a row that passed over the oldest waiting query. */
@@ -61,7 +75,7 @@ export class Scheduler {
   /** Waits for a slot; throws ENGINE_BUSY (503) when the queue is full or the wait is too long. */
   acquire(job: Job): Promise<Slot> {
     if (job.signal?.aborted) return Promise.reject(new AppError('ENGINE_BUSY', 'La richiesta è stata abbandonata dal client: la query non è stata eseguita.'));
-    if (this.queue.length === 0 && this.canRun(job.principal)) return Promise.resolve(this.start(job.principal));
+    if (this.queue.length === 0 && this.canRun(job)) return Promise.resolve(this.start(job));
     const o = this.options;
     const mine = this.queue.filter((w) => w.job.principal === job.principal).length;
     if (this.queue.length >= o.maxQueue)
@@ -107,19 +121,37 @@ export class Scheduler {
     return { running: this.active, waiting: this.order().map((w) => w.job) };
   }
 
-  private canRun(principal: string): boolean {
-    return this.active < this.options.concurrency && (this.running.get(principal) ?? 0) < this.options.perPrincipal;
+  /** Heavy queries running now. */
+  get heavyRunning(): number {
+    return this.heavy;
   }
 
-  private start(principal: string): Slot {
+  private isHeavy(job: Job): boolean {
+    return job.cost >= this.options.heavyCost;
+  }
+
+  private canRun(job: Job): boolean {
+    return (
+      this.active < this.options.concurrency &&
+      (this.running.get(job.principal) ?? 0) < this.options.perPrincipal &&
+      (!this.isHeavy(job) || this.heavy < this.options.heavyConcurrency)
+    );
+  }
+
+  private start(job: Job): Slot {
+    const { principal } = job;
+    const heavy = this.isHeavy(job);
     this.active++;
+    if (heavy) this.heavy++;
     this.running.set(principal, (this.running.get(principal) ?? 0) + 1);
     let released = false;
     return {
+      heavy,
       release: () => {
         if (released) return;
         released = true;
         this.active--;
+        if (heavy) this.heavy--;
         const n = (this.running.get(principal) ?? 1) - 1;
         if (n) this.running.set(principal, n);
         else this.running.delete(principal);
@@ -138,14 +170,14 @@ export class Scheduler {
 
   private dispatch(): void {
     while (this.active < this.options.concurrency) {
-      const runnable = this.order().filter((w) => this.canRun(w.job.principal));
+      const runnable = this.order().filter((w) => this.canRun(w.job));
       const next = runnable[0];
       if (!next) return;
       const oldest = runnable.reduce((o, w) => (w.seq < o.seq ? w : o));
       this.skips = next === oldest ? 0 : this.skips + 1;
       this.queue = this.queue.filter((w) => w !== next);
       clearTimeout(next.timer);
-      next.grant(this.start(next.job.principal));
+      next.grant(this.start(next.job));
     }
   }
 }

@@ -16,7 +16,7 @@
  * as fractions 0..1. Missing values, including cells hidden by disclosure
  * control, are empty fields (NA in R, NaN in pandas). What a reader needs to
  * know about the answer (data date, filters, demo data, suppression) travels
- * in HTTP headers: see `csvMetadataHeaders`.
+ * in HTTP headers, the same for every format: see `answerHeaders` (headers.ts).
  */
 import { stringify } from 'csv-stringify';
 import { stringify as stringifySync } from 'csv-stringify/sync';
@@ -24,7 +24,6 @@ import { Readable } from 'node:stream';
 import { SUPPRESSED_MARK } from '../present/grid.ts';
 import type { Cell, QueryResult } from '../plan/result.ts';
 import { TOTAL, toCrosstab, type Crosstab, type CrosstabColumn, type Lang } from '../present/crosstab.ts';
-import { answerHeaders } from './headers.ts';
 
 export interface CsvOptions {
   /** Language of the member labels (`<dim>_label`); column names do not change. */
@@ -65,15 +64,6 @@ export function csvStream(result: QueryResult, opts: CsvOptions = {}): Readable 
 
 export function toCsv(result: QueryResult, opts: CsvOptions = {}): string {
   return stringifySync([...csvRecords(result, opts)], stringifyOptions(opts));
-}
-
-/**
- * HTTP headers that describe a CSV answer, since the file itself carries no
- * metadata: file name, data date, demo flag, truncation, filters (each
- * percent-encoded, comma-separated), disclosure control.
- */
-export function csvMetadataHeaders(result: QueryResult, opts: Pick<CsvOptions, 'lang'> = {}): Record<string, string> {
-  return answerHeaders({ ...result, name: result.cube }, 'csv', opts.lang);
 }
 
 function headerOf(x: Crosstab): string[] {

@@ -1,7 +1,7 @@
 /** One error handler: every failure leaves as application/problem+json (RFC 9457) with a message a person can act on. */
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, ERRORS, errorType, type ErrorCode } from '../errors.ts';
+import { AppError, ERRORS, errorType, isInternal, type ErrorCode } from '../errors.ts';
 
 export interface Problem {
   type: string;
@@ -20,7 +20,7 @@ export function problemOf(code: ErrorCode, detail: string, extra: Record<string,
 export function registerProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     let problem: Problem;
-    if (err instanceof AppError) {
+    if (err instanceof AppError && !isInternal(err)) {
       problem = problemOf(err.code, err.detail, err.extra);
     } else if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({
@@ -32,12 +32,13 @@ export function registerProblemHandler(app: FastifyInstance): void {
       // Fastify's own client errors (malformed JSON, body too large, unsupported media type).
       problem = { ...problemOf('INVALID_REQUEST', err.message), status: err.statusCode };
     } else {
+      // Unexpected errors and broken invariants: the text is for the log, the user gets the request id.
       request.log.error({ err }, 'unhandled error');
       problem = problemOf('INTERNAL', `Errore interno del server, registrato con il codice ${request.id}: riprovare o comunicarlo all'amministratore.`);
     }
     // A server-side failure carries the id of its log lines, for whoever has to find them.
     if (problem.status >= 500) {
-      if (err instanceof AppError) request.log.error({ err }, problem.code);
+      if (!isInternal(err)) request.log.error({ err }, problem.code);
       problem.requestId = request.id;
     }
     // Busy, unavailable or throttled: the client is told when to try again.

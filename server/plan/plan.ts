@@ -15,7 +15,15 @@ export type ExprNode =
   | { readonly kind: 'sql'; readonly sql: string }
   | { readonly kind: 'bands'; readonly column: string; readonly ranges: readonly Band[]; readonly missing?: string }
   /** Unresolved until the scope rewrite names the caller's territory; the compiler refuses it unresolved. */
-  | { readonly kind: 'scope_relative'; readonly columns: Readonly<Record<'regione' | 'ats' | 'comune', string>>; readonly scope?: { readonly column: string; readonly code: string } | 'all' };
+  | { readonly kind: 'scope_relative'; readonly columns: Readonly<Record<'regione' | 'ats' | 'comune', string>>; readonly scope?: { readonly column: string; readonly code: string } | 'all' }
+  /** A value, bound as a parameter of its type. */
+  | { readonly kind: 'value'; readonly value: string | number; readonly type: ParamType }
+  /** A call of one of the engine functions a plan may name (a fixed list, never a name from a request). */
+  | { readonly kind: 'call'; readonly fn: PlanFunction; readonly args: readonly ExprNode[] };
+
+/** The engine functions a plan may call. */
+export const PLAN_FUNCTIONS = ['any', 'argMax', 'count', 'equals', 'max', 'toString', 'toFloat64'] as const;
+export type PlanFunction = (typeof PLAN_FUNCTIONS)[number];
 
 export type PredicateNode =
   | { readonly kind: 'in'; readonly expr: ExprNode; readonly values: readonly (string | number)[]; readonly type: ParamType; readonly negate: boolean }
@@ -39,9 +47,10 @@ export interface PlanMeasure {
   readonly name: string;
   /**
    * cellKey: the sum, wrapping mod 2^64, of a keyed hash of each unit (returned as a decimal string);
-   * topContribution: the largest sum of `arg` over the rows of one value of `by`.
+   * topContribution: the largest sum of `arg` over the rows of one value of `by`;
+   * groupUniqArray: the distinct values of `arg` (a hidden list, e.g. a benchmark cell's comuni).
    */
-  readonly aggregate: Aggregate | 'cellKey' | 'topContribution';
+  readonly aggregate: Aggregate | 'cellKey' | 'topContribution' | 'groupUniqArray';
   readonly arg?: ExprNode;
   readonly where?: PredicateNode;
   /** cellKey: the values hashed into a unit's key with the secret (two UInt64, bound as parameters); distinct: each distinct unit once. */

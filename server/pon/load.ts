@@ -1,19 +1,42 @@
-/** Reads one ATS's PON records from the engine into the shapes the rules work on. */
+/**
+ * Reads one ATS's PON records into the shapes the rules work on: five select
+ * plans over the PON tables, scoped by the gate to the ATS the principal may
+ * read, compiled by the one compiler.
+ */
 import type { Engine } from '../engine/client.ts';
 import { AppError } from '../errors.ts';
+import { call, column, selectFrom } from '../plan/select.ts';
+import { readRows } from '../query/read.ts';
+import { securePon, type GateContext } from '../security/gate.ts';
+import type { Principal } from '../security/principal.ts';
 import type { Condition, Household, Member, Project, Service } from './scheda.ts';
 
-export async function loadAtsRecords(engine: Engine, ats: string): Promise<{ project: Project; households: Household[] }> {
-  const p = { ats };
+/** Dates leave the engine as text (YYYY-MM-DD); a missing date stays null. */
+const asText = (c: string) => [c, call('toString', column(c))] as const;
+const byColumn = (c: string) => ({ order: [{ expr: column(c), direction: 'asc' as const }] });
+
+const PON_READS = {
+  projects: selectFrom('pon_progetti', ['ats', asText('dia'), 'nuclei_previsti']),
+  households: selectFrom('pon_nuclei', ['nucleo_id', asText('data_sottoscrizione')], byColumn('nucleo_id')),
+  members: selectFrom('pon_componenti', ['componente_id', 'nucleo_id', asText('data_nascita'), 'genere', 'straniero', 'minoranza', 'disabilita', 'destinatario'], byColumn('componente_id')),
+  conditions: selectFrom('pon_condizioni', ['componente_id', asText('dal'), 'condizione', ['reddito_annuo', call('toFloat64', column('reddito_annuo'))], 'isced']),
+  services: selectFrom('pon_servizi', ['componente_id', 'tipo', asText('data_prevista'), asText('data_erogazione')]),
+};
+
+/** `requested`: the ATS asked for (an ATS user's own by default); `microdata`: the drill-through to member ids. */
+export async function loadAtsRecords(
+  ctx: GateContext & { readonly engine: Engine },
+  principal: Principal,
+  requested: string | undefined,
+  microdata: boolean,
+): Promise<{ ats: string; project: Project; households: Household[] }> {
+  const { ats, plans } = securePon(PON_READS, requested, principal, ctx, microdata);
   const [projects, nuclei, componenti, condizioni, servizi] = await Promise.all([
-    engine.query<{ ats: string; dia: string; nuclei_previsti: number }>(`SELECT ats, toString(dia) AS dia, nuclei_previsti FROM ${engine.table('pon_progetti')} WHERE ats = {ats:String}`, p),
-    engine.query<{ nucleo_id: string; data_sottoscrizione: string }>(`SELECT nucleo_id, toString(data_sottoscrizione) AS data_sottoscrizione FROM ${engine.table('pon_nuclei')} WHERE ats = {ats:String} ORDER BY nucleo_id`, p),
-    engine.query<Omit<Member, 'condizioni' | 'servizi'> & { nucleo_id: string }>(
-      `SELECT componente_id, nucleo_id, toString(data_nascita) AS data_nascita, genere, straniero, minoranza, disabilita, destinatario FROM ${engine.table('pon_componenti')} WHERE ats = {ats:String} ORDER BY componente_id`,
-      p,
-    ),
-    engine.query<Condition & { componente_id: string }>(`SELECT componente_id, toString(dal) AS dal, condizione, toFloat64(reddito_annuo) AS reddito_annuo, isced FROM ${engine.table('pon_condizioni')} WHERE ats = {ats:String}`, p),
-    engine.query<Service & { componente_id: string }>(`SELECT componente_id, tipo, toString(data_prevista) AS data_prevista, if(isNull(data_erogazione), NULL, toString(data_erogazione)) AS data_erogazione FROM ${engine.table('pon_servizi')} WHERE ats = {ats:String}`, p),
+    readRows<{ ats: string; dia: string; nuclei_previsti: number }>(ctx.engine, plans.projects),
+    readRows<{ nucleo_id: string; data_sottoscrizione: string }>(ctx.engine, plans.households),
+    readRows<Omit<Member, 'condizioni' | 'servizi'> & { nucleo_id: string }>(ctx.engine, plans.members),
+    readRows<Condition & { componente_id: string }>(ctx.engine, plans.conditions),
+    readRows<Service & { componente_id: string }>(ctx.engine, plans.services),
   ]);
   const project = projects[0];
   if (!project) throw new AppError('NOT_FOUND', `L'ATS ${ats} non ha un progetto PON Avviso 3/2016 registrato.`);
@@ -25,6 +48,7 @@ export async function loadAtsRecords(engine: Engine, ats: string): Promise<{ pro
   const byHousehold = new Map<string, Member[]>();
   for (const m of members.values()) byHousehold.set(m.nucleo_id, [...(byHousehold.get(m.nucleo_id) ?? []), m]);
   return {
+    ats,
     project: { ats: project.ats, dia: project.dia, nuclei_previsti: Number(project.nuclei_previsti) },
     households: nuclei.map((n) => ({ nucleo_id: n.nucleo_id, data_sottoscrizione: n.data_sottoscrizione, componenti: byHousehold.get(n.nucleo_id) ?? [] })),
   };

@@ -154,6 +154,21 @@ export async function answerKey(ctx: QueryContext, plan: QueryPlan & { readonly 
   ]);
 }
 
+/**
+ * The engine's rows of a plan, before any disclosure control: model, data versions and the SQL and
+ * parameters of every engine query. Used for benchmark plans, whose rows do not depend on the caller.
+ */
+export async function engineRowsKey(ctx: QueryContext, plan: QueryPlan): Promise<string> {
+  const status = await ctx.dataStatus();
+  return stableJson([
+    'engine-rows',
+    modelFingerprint(ctx.model),
+    status.versions,
+    compileAggregate(plan.main, ctx.engine.table),
+    plan.crossRatios.map((r) => compileAggregate(r.plan, ctx.engine.table)),
+  ]);
+}
+
 /** The protected answer of a secured plan, from the context's cache when it has one. */
 export async function cachedAnswer<T>(ctx: QueryContext, plan: QueryPlan & { readonly disclosure?: unknown }, compute: () => Promise<T>): Promise<T> {
   if (!ctx.cache) return compute();

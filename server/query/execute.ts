@@ -4,7 +4,7 @@
  * format what it returns.
  */
 import type { Engine } from '../engine/client.ts';
-import { cachedAnswer, type ResultCache } from './cache.ts';
+import { cachedAnswer, engineRowsKey, type ResultCache } from './cache.ts';
 import { limitError } from '../engine/limits.ts';
 import { missingTableError } from './engine-errors.ts';
 import { AppError } from '../errors.ts';
@@ -48,6 +48,11 @@ export interface QueryContext {
   dataStatus(): Promise<DataStatus>;
   /** Protected answers kept in memory (server/query/cache.ts); none: every answer is computed. */
   cache?: ResultCache;
+  /**
+   * Where the engine's rows of a benchmark plan are kept: they do not depend on the caller (the gate takes
+   * the caller's own territory out afterwards), so every ATS of a Regione shares one computation.
+   */
+  sharedRows?: ResultCache;
   /** Work of the warm-up, which yields to users' requests. */
   background?: boolean;
 }
@@ -67,19 +72,19 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     main: rule ? { ...secured.main, order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined } : latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
   // A cached computation may be shared by identical requests in flight: one client hanging up does not cancel it.
-  if (ctx.cache) return cachedAnswer(ctx, plan, () => runQuery({ ...ctx, cache: undefined }, cubeName, spec, principal));
-  // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
-  const cost = await admitCost(ctx, plan, principal, ctx.engine.limits);
-  const slot = await ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal });
-  let mainRows: RawRow[], denominators: RawRow[][];
-  try {
-    [mainRows, ...denominators] = await Promise.all([
-      execute(ctx.engine, plan.main),
-      ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan)),
-    ]);
-  } finally {
-    slot.release();
-  }
+  if (ctx.cache) return cachedAnswer(ctx, plan, () => runQuery({ ...ctx, cache: undefined, sharedRows: ctx.cache }, cubeName, spec, principal));
+  const engineRows = async (): Promise<RawRow[][]> => {
+    // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
+    const cost = await admitCost(ctx, plan, principal, ctx.engine.limits);
+    const slot = await ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal });
+    try {
+      return await Promise.all([execute(ctx.engine, plan.main, slot.heavy), ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.heavy))]);
+    } finally {
+      slot.release();
+    }
+  };
+  const shared = secured.disclosure.territory && ctx.sharedRows;
+  const [mainRows, ...denominators] = shared ? await shared.get(await engineRowsKey(ctx, plan), engineRows, { background: ctx.background }) : await engineRows();
 
   const dims = plan.main.dimensions;
   const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
@@ -139,11 +144,11 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   };
 }
 
-async function execute(engine: Engine, plan: AggregatePlan): Promise<RawRow[]> {
+async function execute(engine: Engine, plan: AggregatePlan, heavy: boolean): Promise<RawRow[]> {
   // Ask for one row more than the limit to know whether the answer was cut.
   const compiled = compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table);
   try {
-    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true });
+    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true, ...(heavy ? { maxThreads: engine.scheduler.options.heavyThreads } : {}) });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     const missing = missingTableError(err, plan.cube, plan.table);
@@ -172,7 +177,11 @@ function toResultRow(plan: QueryPlan, raw: RawRow, withMeasures = true): ResultR
     row[d.name] = v === null || v === undefined ? null : dim?.type === 'integer' ? Number(v) : String(v);
   });
   if (withMeasures) {
-    for (const m of plan.main.measures) row[m.name] = m.aggregate === 'cellKey' ? String(raw[MEASURE_ALIAS(m.name)]) : numberOrNull(raw[MEASURE_ALIAS(m.name)], m.aggregate === 'sum');
+    for (const m of plan.main.measures) {
+      const v = raw[MEASURE_ALIAS(m.name)];
+      // A hidden list (a benchmark cell's units) stays a list until the gate has counted it.
+      row[m.name] = m.aggregate === 'cellKey' ? String(v) : m.aggregate === 'groupUniqArray' ? (v as never) : numberOrNull(v, m.aggregate === 'sum');
+    }
     for (const r of plan.main.ratios) row[r.name] = numberOrNull(raw[MEASURE_ALIAS(r.name)], false);
   }
   if (rollup.length) row.rollup = rollup;

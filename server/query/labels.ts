@@ -5,9 +5,11 @@
  * until `invalidate()` (a data load).
  */
 import type { Engine } from '../engine/client.ts';
-import { quoteIdentifier } from '../engine/client.ts';
 import type { Dimension, MemberKey } from '../model/types.ts';
 import type { Label } from '../plan/result.ts';
+import { call, column, selectFrom } from '../plan/select.ts';
+import { systemRead } from '../security/gate.ts';
+import { readRows } from './read.ts';
 
 export interface LabelCache {
   lookup(dim: Dimension, keys: readonly MemberKey[]): Promise<Record<string, Label>>;
@@ -20,9 +22,9 @@ export function createLabelCache(engine: Engine): LabelCache {
     const id = `${src.table}.${src.key}.${src.label}`;
     let entry = tables.get(id);
     if (!entry) {
-      entry = engine
-        .query<{ k: string; l: string }>(`SELECT ${quoteIdentifier(src.key)} AS k, any(${quoteIdentifier(src.label)}) AS l FROM ${engine.table(src.table)} GROUP BY k`)
-        .then((rows) => new Map(rows.map((r) => [String(r.k), r.l])));
+      // A system read: labels of keys the caller already has in a gated answer, from a reference table.
+      const plan = selectFrom(src.table, [['k', column(src.key)], ['l', call('any', column(src.label))]], { groupBy: [column(src.key)] });
+      entry = readRows<{ k: string; l: string }>(engine, systemRead(plan)).then((rows) => new Map(rows.map((r) => [String(r.k), r.l])));
       entry.catch(() => tables.delete(id));
       tables.set(id, entry);
     }

@@ -2,7 +2,7 @@
  * Query spec + cube model -> plan. Checks every name and member against the
  * model and says what is allowed when something is not. No SQL here.
  */
-import { AppError } from '../errors.ts';
+import { AppError, invariant } from '../errors.ts';
 import { MEASURE_KINDS } from '../model/measure-kinds.ts';
 import type { Cube, Dimension, Model } from '../model/types.ts';
 import type { AggregatePlan, CrossCubeRatio, PlanDimension, PlanMeasure, PlanOrder, PlanRatio, PredicateNode, QueryPlan } from '../plan/plan.ts';
@@ -25,7 +25,7 @@ export function planQuery(model: Model, cubeName: string, spec: QuerySpec): Quer
   const addBase = (name: string) => {
     if (base.has(name)) return;
     const m = cube.measures.get(name)!;
-    if (m.kind === 'ratio') throw new Error(`ratio ${name} used as a base measure`);
+    invariant(m.kind !== 'ratio', `ratio ${name} used as a base measure`);
     base.set(name, {
       name,
       aggregate: MEASURE_KINDS[m.kind].aggregate,

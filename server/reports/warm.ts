@@ -2,7 +2,8 @@
  * Warm-up of the result cache: after each new snapshot (start, load, hot
  * reload) compute in the background the default view of every report for
  * Italia and for each Regione, and the benchmark series (Regione, Italia) of
- * the comparison reports as an ATS of each region sees them. Low priority:
+ * the comparison reports as an ATS of each region sees them (their engine
+ * rows serve every ATS of that region: see query/execute.ts). Low priority:
  * one report at a time, a turn of the event loop between two, and none while
  * a user's request is being computed. A newer snapshot stops the run and
  * starts its own; a snapshot whose model and data are already warm is skipped.

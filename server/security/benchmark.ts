@@ -6,8 +6,11 @@
  *   safe for benchmarks, never by a territorial one (territory levels, ente
  *   erogatore, relative_to_scope, `territorial: true`);
  * - every cell must gather at least k territorial units (comuni) outside the
- *   caller's own territory, counted by the engine in the same query as a
- *   hidden measure; a cell below k is suppressed (`"suppressed": "territory"`).
+ *   caller's own territory; a cell below k is suppressed (`"suppressed": "territory"`).
+ *   The engine lists each cell's units in the same query as a hidden measure
+ *   (`groupUniqArray`), and the units of the caller's own territory are taken
+ *   out here: so the engine's work does not depend on who asks, and every ATS
+ *   of a Regione shares one computation of the Regione's and Italy's totals.
  */
 import { AppError } from '../errors.ts';
 import type { Cube } from '../model/types.ts';
@@ -18,14 +21,17 @@ import type { Directory } from './directory.ts';
 import { LEVELS } from './profiles.ts';
 import { territoryPredicate, type Scope } from './scope.ts';
 
-/** Hidden measure: distinct territorial units of a cell outside the caller's own territory. */
+/** Hidden measure: the distinct territorial units of a cell (their codes). */
 export const UNITS = '__unita';
 
 export interface Benchmark {
   /** The scope the plan is restricted to: the ancestor's territory (or all of Italy). */
   readonly scope: Scope;
-  /** Present when cells must be checked: the hidden measure to add and the minimum it must reach. */
-  readonly units?: { readonly measure: PlanMeasure; readonly minUnits: number };
+  /**
+   * Present when cells must be checked: the hidden measure to add, the minimum number of units
+   * outside the caller's territory, and the units of that territory (not counted).
+   */
+  readonly units?: { readonly measure: PlanMeasure; readonly minUnits: number; readonly own: readonly string[] };
 }
 
 /** The scope a query reads once its `benchmark` is applied, or a refusal saying why. */
@@ -44,13 +50,11 @@ export function benchmarkOf(plan: QueryPlan, scope: Scope, directory: Directory)
   const ancestor = level === 'italia' ? undefined : directory.ancestor(scope.place, level === 'regione' ? 'regione' : 'ats');
   if (level !== 'italia' && !ancestor) throw new AppError('INVALID_REQUEST', `"${level}" non è un livello superiore a quello del profilo (${scope.place.level}).`);
   const unit = finestLevel(cube);
-  const measure: PlanMeasure = {
-    name: UNITS,
-    aggregate: 'uniqExact',
-    arg: keyExpr(cube.dimensions.get(cube.access.territory[unit]!)!),
-    where: territoryPredicate(cube, scope.place, true),
-  };
-  return { scope: ancestor ? { kind: 'territory', place: ancestor } : { kind: 'all' }, units: { measure, minUnits: rule.minUnits } };
+  const measure: PlanMeasure = { name: UNITS, aggregate: 'groupUniqArray', arg: keyExpr(cube.dimensions.get(cube.access.territory[unit]!)!) };
+  // The caller's own units, as the fact rows name them (the cube must have the caller's level, as for its scope).
+  territoryPredicate(cube, scope.place);
+  const own = directory.all(unit).filter((p) => directory.contains(scope.place, p)).map((p) => p.code);
+  return { scope: ancestor ? { kind: 'territory', place: ancestor } : { kind: 'all' }, units: { measure, minUnits: rule.minUnits, own } };
 }
 
 function checkDimensions(plan: QueryPlan, level: string, cube: Cube, safe: readonly string[]): void {
@@ -72,11 +76,13 @@ function finestLevel(cube: Cube) {
   return unit;
 }
 
-/** Suppresses in place the cells gathering fewer than `minUnits` units; removes the hidden count. Returns how many were suppressed. */
-export function suppressThinCells(rows: ResultRow[], measures: readonly string[], minUnits: number): number {
+/** Suppresses in place the cells gathering fewer than `minUnits` units outside `own`; removes the hidden list. Returns how many were suppressed. */
+export function suppressThinCells(rows: ResultRow[], measures: readonly string[], minUnits: number, own: readonly string[]): number {
+  const mine = new Set(own);
+  const outside = (units: unknown) => (Array.isArray(units) ? units.filter((u) => !mine.has(String(u))).length : 0);
   let n = 0;
   for (const r of rows) {
-    if (Number(r[UNITS] ?? 0) < minUnits && r.suppressed === undefined) {
+    if (outside(r[UNITS]) < minUnits && r.suppressed === undefined) {
       for (const m of measures) r[m] = null;
       r.suppressed = 'territory';
       n++;

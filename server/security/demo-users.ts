@@ -3,7 +3,8 @@
  * in that ATS, the Comune as Ente erogatore, and Nazionale. Printed at start
  * with a token each, so a newcomer can try scopes with curl and Swagger UI.
  */
-import type { Engine } from '../engine/client.ts';
+import { call, column, selectFrom, value, type RowReader } from '../plan/select.ts';
+import { systemRead } from './gate.ts';
 import type { Principal } from './principal.ts';
 
 export interface DemoUser {
@@ -11,16 +12,22 @@ export interface DemoUser {
   description: string;
 }
 
-/** Picks the ATS with most comuni in Lazio (or the first region), and its most populous comune. */
-export async function demoUsers(engine: Engine): Promise<DemoUser[]> {
-  const [pick] = await engine.query<{ regione: string; regione_nome: string; ats: string; ats_nome: string; comune: string; comune_nome: string }>(
-    `SELECT regione, any(regione_nome) AS regione_nome, ats, any(ats_nome) AS ats_nome,
-            argMax(comune, popolazione_comune) AS comune, argMax(comune_nome, popolazione_comune) AS comune_nome
-     FROM ${engine.table('territorio')}
-     GROUP BY regione, ats
-     ORDER BY regione = '12' DESC, count() DESC, ats
-     LIMIT 1`,
+/** The Regione preferred for the demo users (Lazio), when the territory has it. */
+const PREFERRED_REGIONE = '12';
+
+/** Picks the ATS with most comuni in Lazio (or the first region), and its most populous comune: a system read of the territory at start. */
+export async function demoUsers(read: RowReader): Promise<DemoUser[]> {
+  const mostPopulous = (c: string) => call('argMax', column(c), column('popolazione_comune'));
+  const plan = selectFrom(
+    'territorio',
+    ['regione', ['regione_nome', call('any', column('regione_nome'))], 'ats', ['ats_nome', call('any', column('ats_nome'))], ['comune', mostPopulous('comune')], ['comune_nome', mostPopulous('comune_nome')]],
+    {
+      groupBy: [column('regione'), column('ats')],
+      order: [{ expr: call('equals', column('regione'), value(PREFERRED_REGIONE, 'String')), direction: 'desc' }, { expr: call('count'), direction: 'desc' }, { expr: column('ats'), direction: 'asc' }],
+      limit: 1,
+    },
   );
+  const [pick] = await read<{ regione: string; regione_nome: string; ats: string; ats_nome: string; comune: string; comune_nome: string }>(systemRead(plan));
   if (!pick) return [{ principal: { id: 'demo:nazionale', profile: 'nazionale' }, description: 'Nazionale' }];
   return [
     { principal: { id: 'demo:nazionale', profile: 'nazionale' }, description: 'Nazionale (tutta Italia)' },

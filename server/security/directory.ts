@@ -3,8 +3,8 @@
  * (enti erogatori) with their seats, in memory, read once from the reference
  * tables: the scope rewrite checks codes against it without a round trip.
  */
-import type { Engine } from '../engine/client.ts';
-
+import { selectFrom, type RowReader } from '../plan/select.ts';
+import { systemRead } from './gate.ts';
 import type { Level } from './profiles.ts';
 
 export interface Place {
@@ -61,10 +61,11 @@ export class Directory {
     }
   }
 
-  static async load(engine: Engine): Promise<Directory> {
+  /** System reads of the two reference tables (the directory is what scopes every principal's reads). */
+  static async load(read: RowReader): Promise<Directory> {
     const [territory, providers] = await Promise.all([
-      engine.query<TerritoryRow>(`SELECT comune, comune_nome, ats, ats_nome, regione, regione_nome FROM ${engine.table('territorio')}`),
-      engine.query<ProviderRow>(`SELECT ente, ente_nome, ente_tipo, sede_comune, sede_ats, sede_regione FROM ${engine.table('enti')}`),
+      read<TerritoryRow>(systemRead(selectFrom('territorio', ['comune', 'comune_nome', 'ats', 'ats_nome', 'regione', 'regione_nome']))),
+      read<ProviderRow>(systemRead(selectFrom('enti', ['ente', 'ente_nome', 'ente_tipo', 'sede_comune', 'sede_ats', 'sede_regione']))),
     ]);
     return new Directory(territory, providers);
   }

@@ -5,19 +5,21 @@
  * benchmark is allowed and how it may be broken down, and the disclosure
  * policy; execution only applies what the secured plan says. Member lists
  * pass `secureMembers`, reports `reports.ts` (which only builds query specs
- * that come back here).
+ * that come back here), PON microdata `securePon`; the system's own reads of
+ * reference data are marked by `systemRead`.
  */
-import { AppError } from '../errors.ts';
+import { AppError, invariant } from '../errors.ts';
 import type { Cube, Dimension, Disclosure, Model } from '../model/types.ts';
 import type { AggregatePlan, PredicateNode, QueryPlan } from '../plan/plan.ts';
 import { findCube } from '../plan/predicates.ts';
 import type { ResultRow } from '../plan/result.ts';
+import type { GatedSelect, SelectPlan } from '../plan/select.ts';
 import { checkCubeAccess } from './access.ts';
 import { benchmarkOf, suppressThinCells } from './benchmark.ts';
 import type { Directory } from './directory.ts';
 import { cellKeySecret, perturb, withCellKeys } from './disclosure.ts';
 import type { Principal } from './principal.ts';
-import { checkTerritoryFilters, resolveScope, restrict } from './scope.ts';
+import { checkTerritoryFilters, ponAts, resolveScope, restrict } from './scope.ts';
 
 export interface GateContext {
   readonly model: Model;
@@ -35,7 +37,7 @@ export interface DisclosurePolicy {
   /** True when the rule is not applied to this principal (Nazionale with DISCLOSURE_NATIONAL_EXEMPT=true). */
   readonly exempt: boolean;
   /** Benchmarks: cells gathering fewer than `minUnits` comuni outside the caller's own territory are suppressed. */
-  readonly territory?: { readonly minUnits: number };
+  readonly territory?: { readonly minUnits: number; readonly own: readonly string[] };
 }
 
 export interface SecuredPlan extends QueryPlan {
@@ -54,7 +56,7 @@ export function secure(plan: QueryPlan, principal: Principal, ctx: GateContext):
   const exempt = Boolean(rule && ctx.nationalExemptFromDisclosure && principal.profile === 'nazionale');
   let main = restrict(plan.main, plan.cube, benchmark.scope);
   if (rule && !exempt) {
-    if (!ctx.cellKeySecret) throw new Error('the cell key secret is missing from the query context');
+    invariant(ctx.cellKeySecret, 'the cell key secret is missing from the query context');
     main = withCellKeys(main, rule, cellKeySecret(ctx.cellKeySecret));
   }
   if (benchmark.units) main = { ...main, measures: [...main.measures, benchmark.units.measure] };
@@ -62,7 +64,7 @@ export function secure(plan: QueryPlan, principal: Principal, ctx: GateContext):
     ...plan,
     main,
     crossRatios: plan.crossRatios.map((r, i) => ({ ...r, plan: restrict(r.plan, others[i], benchmark.scope) })),
-    disclosure: { rule, exempt, ...(benchmark.units ? { territory: { minUnits: benchmark.units.minUnits } } : {}) },
+    disclosure: { rule, exempt, ...(benchmark.units ? { territory: { minUnits: benchmark.units.minUnits, own: benchmark.units.own } } : {}) },
   };
 }
 
@@ -84,7 +86,7 @@ export interface SuppressionReport {
  */
 export function applyDisclosure(rows: ResultRow[], plan: AggregatePlan, measures: readonly string[], policy: DisclosurePolicy): { rows: ResultRow[]; suppression?: SuppressionReport } {
   // Hidden measures (keys, person counts) stay for the perturbation, which removes them.
-  if (policy.territory) suppressThinCells(rows, measures.filter((m) => !m.startsWith('__')), policy.territory.minUnits);
+  if (policy.territory) suppressThinCells(rows, measures.filter((m) => !m.startsWith('__')), policy.territory.minUnits, policy.territory.own);
   const published = appliesRule(policy) ? perturb(rows, plan, policy.rule!) : rows;
   // Counted on the published rows: a cell left out is not reported.
   const cells = published.filter((r) => r.suppressed === 'territory').length;
@@ -115,6 +117,30 @@ export function secureScan(plan: AggregatePlan, cube: Cube, principal: Principal
 }
 
 /**
+ * PON microdata: plans over the PON tables (each has an `ats` column). The
+ * principal must be allowed the ATS asked for (its own by default; the
+ * drill-through to member ids only for the ATS itself), and each plan is
+ * scoped to that one ATS.
+ */
+export function securePon<K extends string>(plans: Readonly<Record<K, SelectPlan>>, requested: string | undefined, principal: Principal, ctx: GateContext, microdata: boolean): { ats: string; plans: Record<K, GatedSelect> } {
+  const ats = ponAts(principal, requested, ctx.directory, microdata);
+  const only: PredicateNode = { kind: 'in', expr: { kind: 'column', column: 'ats' }, values: [ats], type: 'String', negate: false };
+  const scoped = (p: SelectPlan): GatedSelect => ({ ...p, where: [only, ...p.where], reader: 'principal' });
+  return { ats, plans: Object.fromEntries((Object.entries(plans) as [K, SelectPlan][]).map(([k, p]) => [k, scoped(p)])) as Record<K, GatedSelect> };
+}
+
+/**
+ * A read the system does for itself, on nobody's behalf, of data that are not
+ * about persons: the reference tables behind the territory directory, member
+ * labels and the demo users printed at start, and the catalog of tables for
+ * the admin status. No principal, so no scope; test/gate-invariants.test.ts
+ * lists the files allowed to call it.
+ */
+export function systemRead(plan: SelectPlan): GatedSelect {
+  return { ...plan, reader: 'system' };
+}
+
+/**
  * The restriction on a member table. For territory levels it keeps the members
  * inside the caller's territory (member tables name their columns like the
  * level keys); for the provider dimension of an Ente profile only the Ente.
@@ -133,6 +159,6 @@ function memberTableScope(cube: Cube, dim: Dimension, scope: ReturnType<typeof r
 }
 
 function tableKey(dim: Dimension): string {
-  if (dim.members.kind !== 'table') throw new Error(`dimension ${dim.name} has no member table`);
+  invariant(dim.members.kind === 'table', `dimension ${dim.name} has no member table`);
   return dim.members.key;
 }

@@ -10,6 +10,7 @@
  * Every i from D + js + 1 on has the same (symmetric) noise distribution.
  * Pure: no I/O, deterministic; the lookup maps (count, uniform key) to the published count.
  */
+import { invariant } from '../errors.ts';
 
 export interface PTableParams {
   /** Maximum absolute noise. */
@@ -53,7 +54,8 @@ export function ptableProblem(p: PTableParams): string | undefined {
 
 export function buildPTable(params: PTableParams): PTable {
   const problem = ptableProblem(params);
-  if (problem) throw new Error(`p-table: ${problem}`);
+  // The model's loader and the CLI refuse such parameters first (ptableProblem): reaching here is a defect.
+  invariant(!problem, `p-table: ${problem}`);
   const { D, js } = params;
   const rows: PTableRow[] = [{ i: 0, targets: [{ j: 0, p: 1, lo: 0, hi: 1 }], variance: 0 }];
   for (let i = 1; i <= D + js + 1; i++) {
@@ -92,7 +94,7 @@ function maxEntropy(v: readonly number[], V: number): { p: number[]; variance: n
   const pos = v.filter((x) => x > 0);
   const hasZero = v.includes(0);
   if (!neg.length || !pos.length) {
-    if (!hasZero) throw new Error('p-table: no unbiased perturbation exists for these parameters');
+    invariant(hasZero, 'p-table: no unbiased perturbation exists for these parameters');
     return { p: v.map((x) => (x === 0 ? 1 : 0)), variance: 0 };
   }
   const lo = Math.max(...neg);

@@ -9,6 +9,7 @@
  */
 import type { Engine } from '../engine/client.ts';
 import { quoteIdentifier } from '../engine/client.ts';
+import { invariant } from '../errors.ts';
 import type { Model, TableDef } from '../model/types.ts';
 import { createTableSql, normaliseType, storedType } from './ddl.ts';
 
@@ -127,6 +128,7 @@ async function planTable(engine: Engine, table: TableDef, plan: MigrationPlan): 
 
 /** Applies a plan with no refusals; a plan with refusals applies nothing. */
 export async function applyMigration(engine: Engine, plan: MigrationPlan): Promise<void> {
-  if (plan.refusals.length) throw new Error('migration refused: nothing applied');
+  // Callers show the refusals and stop first (SCHEMA_REFUSED): reaching here is a defect.
+  invariant(!plan.refusals.length, 'migration refused: nothing applied');
   for (const step of plan.steps) for (const sql of step.statements ?? [step.sql]) await engine.command(sql);
 }

@@ -46,7 +46,9 @@ export async function protectedTruth(engine: Engine, t: HandTable, measures: Rec
   const distinct = (unit: string, w?: string) =>
     run(`SELECT ${[...t.dims.map((_, i) => `k${i}`), 'count() n', 'toString(sum(h)) key'].join(', ')}
          FROM (SELECT DISTINCT ${[...dimCols, `${hash(unit)} AS h`].join(', ')} FROM ${t.table} WHERE ${where(w)}) ${group}`);
-  const records = (w?: string) => run(`SELECT ${[...dimCols, 'count() n', `toString(sum(${hash(...record)})) key`].join(', ')} FROM ${t.table} WHERE ${where(w)} ${group}`);
+  // A record's key: the keyed hash of the unkeyed 64-bit hash of its columns, or of the person alone when no column is declared (docs/riservatezza.md).
+  const recordUnit = record.length === 1 ? record[0] : `cityHash64(${record.join(', ')})`;
+  const records = (w?: string) => run(`SELECT ${[...dimCols, 'count() n', `toString(sum(${hash(recordUnit)})) key`].join(', ')} FROM ${t.table} WHERE ${where(w)} ${group}`);
   const amounts = (column: string, w?: string) =>
     run(`SELECT ${[...t.dims.map((_, i) => `k${i}`), 'count() n', "'0' key", 'toFloat64(max(s)) top', 'toFloat64(sum(s)) total'].join(', ')}
          FROM (SELECT ${[...dimCols, `sum(${column}) s`].join(', ')} FROM ${t.table} WHERE ${where(w)} GROUP BY ${[...t.dims.map((_, i) => `k${i}`), t.rule.person].join(', ')}) ${group}`);

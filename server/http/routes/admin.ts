@@ -3,6 +3,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ModelRegistry } from '../../admin/registry.ts';
 import { dataInfo } from '../../data/bootstrap.ts';
+import type { Engine } from '../../engine/client.ts';
+import { column, type SelectPlan } from '../../plan/select.ts';
+import { readRows } from '../../query/read.ts';
+import { systemRead } from '../../security/gate.ts';
 import { adminOf } from '../auth.ts';
 
 const StatusOut = z.object({
@@ -54,9 +58,7 @@ export const adminRoutes: FastifyPluginAsyncZod<{ registry: ModelRegistry }> = a
     adminOf(request);
     const s = registry.snapshot();
     const engine = s.context.engine;
-    const existing = new Set(
-      (await engine.query<{ name: string }>('SELECT name FROM system.tables WHERE database = {db:String}', { db: engine.database })).map((r) => r.name),
-    );
+    const existing = await existingTables(engine);
     return {
       model: {
         version: s.version,
@@ -72,3 +74,14 @@ export const adminRoutes: FastifyPluginAsyncZod<{ registry: ModelRegistry }> = a
     };
   });
 };
+
+/** Names of the tables of our database: a system read of the engine's catalog, for an admin. */
+async function existingTables(engine: Engine): Promise<Set<string>> {
+  const plan: SelectPlan = {
+    kind: 'select',
+    from: { kind: 'catalog', name: 'tables' },
+    columns: [{ alias: 'name', expr: column('name') }],
+    where: [{ kind: 'in', expr: column('database'), values: [engine.database], type: 'String', negate: false }],
+  };
+  return new Set((await readRows<{ name: string }>(engine, systemRead(plan))).map((r) => r.name));
+}

@@ -9,7 +9,6 @@ import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
 import { loadAtsRecords } from '../../pon/load.ts';
 import { cellsOf, computeScheda, serviceTypesOf } from '../../pon/scheda.ts';
 import { isDemo, type QueryContext } from '../../query/execute.ts';
-import { ponAts } from '../../security/scope.ts';
 import { audit } from '../audit.ts';
 import { principalOf } from '../auth.ts';
 import { PonDrillOut, PonSchedaOut, ProblemOut } from '../schemas.ts';
@@ -24,8 +23,8 @@ const SchedaRequest = z.strictObject({
 export const ponRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext }> = async (app, opts) => {
   const compute = async (principal: ReturnType<typeof principalOf>, body: z.infer<typeof SchedaRequest>, microdata = false) => {
     const ctx = opts.context();
-    const ats = ponAts(principal, body.ats, ctx.directory, microdata);
-    const { project, households } = await loadAtsRecords(ctx.engine, ats);
+    // The gate decides which ATS the principal may read (securePon).
+    const { ats, project, households } = await loadAtsRecords(ctx, principal, body.ats, microdata);
     try {
       const tipi = serviceTypesOf(ctx.model.tables.get('pon_servizi')?.columns.find((c) => c.name === 'tipo'));
       return { scheda: computeScheda(project, households, body.fine_periodo, body.dia, tipi), ctx, ats };

@@ -6,7 +6,7 @@
  * Italian messages as REST.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.ts';
+import { AppError, isInternal } from '../../errors.ts';
 import type { QueryContext } from '../../query/execute.ts';
 import type { Caller, Principal } from '../../security/principal.ts';
 import { discover } from '../../xmla/discover.ts';
@@ -56,7 +56,7 @@ export async function xmlaRoutes(app: FastifyInstance, opts: { context: () => Qu
       return send(200, executeResponse(result.xml, req.session));
     } catch (err) {
       if (err instanceof XmlaError) return send(500, fault(err.message));
-      if (err instanceof AppError) return send(500, fault(err.detail, `XMLAnalysisError.${err.code}`));
+      if (err instanceof AppError && !isInternal(err)) return send(500, fault(err.detail, `XMLAnalysisError.${err.code}`));
       request.log.error({ err }, 'xmla: unhandled error');
       return send(500, fault("Errore interno del server. L'errore è stato registrato; riprovare o contattare l'amministratore."));
     }
