@@ -31,6 +31,8 @@ export interface QueryOptions {
   limited?: boolean;
   /** At most this many engine threads (`max_threads`): a heavy query leaves cores to cheap ones. */
   maxThreads?: number;
+  /** Parameters bound by the engine itself, also in table function arguments and SETTINGS (a load reading its file): embedded, on the main connection rather than a lane. */
+  nativeParams?: boolean;
 }
 
 export type QueryParams = Record<string, unknown>;
@@ -108,7 +110,7 @@ export async function createEngine(config: EngineConfig): Promise<Engine> {
     scheduler,
     table: (name: string) => `${quoteIdentifier(database)}.${quoteIdentifier(name)}`,
     async query<T>(sql: string, params: QueryParams = {}, options?: QueryOptions) {
-      if (lanes) return guard(() => lanes.run((lane) => lane.query<T>(sql, params, settings(options))));
+      if (lanes && !options?.nativeParams) return guard(() => lanes.run((lane) => lane.query<T>(sql, params, settings(options))));
       return guard(async () => {
         const rs = await client.query({ query: sql, query_params: params, format: 'JSONEachRow', clickhouse_settings: settings(options) });
         return (await rs.json()) as T[];

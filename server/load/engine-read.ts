@@ -85,7 +85,7 @@ export async function readWithEngine(r: Reading): Promise<ReadOutcome> {
   }
 
   const check = compileEngineCheck(engine, table, await file.tolerant(), keep);
-  const [row] = await readingFile(file, () => engine.query<CheckRow>(check.checkSql, check.params));
+  const [row] = await readingFile(file, () => engine.query<CheckRow>(check.checkSql, check.params, { nativeParams: true }));
   const lines = await lineNumbers(r, check, row, file);
   record.rowsRead = Number(row.records);
   if (file.csv && unclosedQuote(row, file)) throw new FileError(csvProblem('CSV_QUOTE_NOT_CLOSED', ''), lines.get(Number(row.last_row)));
@@ -201,7 +201,7 @@ async function lineNumbers(r: Reading, check: ReturnType<typeof compileEngineChe
   const rows = [...new Set([...row.first.map(([n]) => Number(n)), Number(row.last_row)])].sort((a, b) => a - b);
   const lines = new Map(rows.map((n) => [n, n + 1]));
   if (!Number(row.newline_rows) || !file.csv || !(row.first.length || unclosedQuote(row, file))) return lines;
-  const buckets = await r.engine.query<{ bucket: number; n: number }>(check.newlinesSql, { ...check.params, rows });
+  const buckets = await r.engine.query<{ bucket: number; n: number }>(check.newlinesSql, { ...check.params, rows }, { nativeParams: true });
   const before = new Map(buckets.map((b) => [Number(b.bucket), Number(b.n)]));
   let sum = 0;
   rows.forEach((n, i) => {

@@ -121,7 +121,7 @@ export async function parquetSource(engine: Engine, table: TableDef, columns: Re
   const text = new Map(read.map((c) => [c.name, parquetText(c, columns.get(c.name)!)]));
   if ('path' in bytes) {
     // Read where it lies, each column in its own type (as the engine reads it: checks need no text for valid values).
-    const described = await engine.query<{ name: string; type: string }>(`DESCRIBE file({raw_path:String}, 'Parquet')`, { raw_path: bytes.path });
+    const described = await engine.query<{ name: string; type: string }>(`DESCRIBE file({raw_path:String}, 'Parquet')`, { raw_path: bytes.path }, { nativeParams: true });
     const types = new Map(described.map((d) => [d.name, d.type]));
     const structure = read.map((c) => `${quoteIdentifier(c.name)} ${types.get(c.name)}`).join(', ') || 'pas_nessuna_colonna Nullable(String)';
     const native = new Map(read.map((c) => [c.name, { expr: quoteIdentifier(c.name), type: types.get(c.name)! }]));
