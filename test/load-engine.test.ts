@@ -159,3 +159,20 @@ t.test('the validation SQL reads a raw staging table (a server\'s, filled throug
   t.same([Number(rows[0].records), Number(rows[0].rejected)], [12, 8]);
   await engine.command(`DROP TABLE ${raw} SYNC`);
 });
+
+t.test('the end of a CSV: a quote never closed is the file\'s problem at its line; a last record over two lines is not', async (t) => {
+  const csv = (text: string) => runLoad(engine, model, { table: 'sad_test', format: 'csv', fileName: 'fine.csv', bytes: Readable.from([Buffer.from(text)]), allowShrink: true });
+  const header = 'anno,utente_id,comune,eta,genere,note,ore';
+  const twoLines = await csv(`${header}\n2022,1,058091,40,1,x,1\n2022,2,058091,40,1,"a\nb",5\n`);
+  t.same([twoLines.status, twoLines.rowsRead, twoLines.rowsAccepted], ['succeeded', 2, 2], twoLines.error);
+  t.same(await engine.query(`SELECT note, toString(ore) AS ore FROM ${T} WHERE anno = 2022 ORDER BY utente_id`), [{ note: 'x', ore: '1' }, { note: 'a\nb', ore: '5' }]);
+  const quote = 'virgolette aperte e mai chiuse: il file è troncato o un campo contiene una virgoletta non raddoppiata';
+  for (const [text, line] of [
+    [`${header}\n2022,1,058091,40,1,x,1\n2022,2,058091,40,1,x,"5\n`, 3], // only the final newline inside the open quote
+    [`${header}\n2022,1,058091,40,1,x,1\n2022,2,058091,40,1,x,"5`, 3], // no final newline
+    [`${header}\n2022,1,058091,40,1,"x,1\n2022,2,058091,40,1,x,5\n`, 2], // the rest of the file inside the quote
+  ] as const) {
+    const r = await csv(text);
+    t.same([r.status, r.refusal, r.rejects.file], ['rejected', 'file', [`riga ${line}: ${quote}`]], JSON.stringify(text));
+  }
+});

@@ -14,15 +14,23 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 export const QUOTE = 0x22;
 
+/** Double quotes in chunk[from, to). */
+function quotes(chunk: Buffer, from: number, to: number): number {
+  let n = 0;
+  for (let i = chunk.indexOf(QUOTE, from); i >= 0 && i < to; i = chunk.indexOf(QUOTE, i + 1)) n++;
+  return n;
+}
+
 export class ByteTally {
   bytes = 0;
   lines = 0;
   /** The last byte that is not a line end (-1 before any). */
   lastByte = -1;
-  /** Double quotes since the last newline. */
-  quotesOnLastLine = 0;
   /** The last byte is a newline (or there is none). */
   endsWithNewline = true;
+  /** Double quotes on the line being read, and on the line before it. */
+  private quotesOnLine = 0;
+  private quotesOnPreviousLine = 0;
   private readonly hash = createHash('sha256');
 
   constructor(private readonly countLines = true) {}
@@ -31,16 +39,25 @@ export class ByteTally {
     this.hash.update(chunk);
     this.bytes += chunk.length;
     if (!chunk.length) return;
-    const lastNewline = chunk.lastIndexOf(NEWLINE);
-    if (this.countLines && lastNewline >= 0) for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.lines++;
-    if (lastNewline >= 0) this.quotesOnLastLine = 0;
-    this.endsWithNewline = lastNewline === chunk.length - 1;
-    for (let i = chunk.indexOf(QUOTE, lastNewline + 1); i >= 0; i = chunk.indexOf(QUOTE, i + 1)) this.quotesOnLastLine++;
+    const last = chunk.lastIndexOf(NEWLINE);
+    if (this.countLines && last >= 0) for (let i = chunk.indexOf(NEWLINE); i >= 0; i = chunk.indexOf(NEWLINE, i + 1)) this.lines++;
+    if (last < 0) this.quotesOnLine += quotes(chunk, 0, chunk.length);
+    else {
+      const before = last > 0 ? chunk.lastIndexOf(NEWLINE, last - 1) : -1;
+      this.quotesOnPreviousLine = (before < 0 ? this.quotesOnLine : 0) + quotes(chunk, before + 1, last);
+      this.quotesOnLine = quotes(chunk, last + 1, chunk.length);
+    }
+    this.endsWithNewline = last === chunk.length - 1;
     for (let i = chunk.length - 1; i >= 0; i--)
       if (chunk[i] !== NEWLINE && chunk[i] !== CR) {
         this.lastByte = chunk[i];
         break;
       }
+  }
+
+  /** Double quotes on the file's last line (the one its final newline ends, if it has one). */
+  get quotesOnLastLine(): number {
+    return this.endsWithNewline ? this.quotesOnPreviousLine : this.quotesOnLine;
   }
 
   /** Lines of the file, the last one counted even without its newline. */

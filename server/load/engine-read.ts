@@ -214,14 +214,15 @@ async function lineNumbers(r: Reading, check: ReturnType<typeof compileEngineChe
 /**
  * A quote never closed: the engine's reader takes the rest of the file into
  * the last field, where the row-by-row reader refused the file. Seen from the
- * end: the last record's last field spans lines, or the last line has an odd
- * number of quotes, and the file does not end with a closing quote.
+ * end: the last record's last field spans lines and the file does not end
+ * with a closing quote, or the last record is one line with an odd number of
+ * quotes that does not end with one.
  */
 function unclosedQuote(row: CheckRow, file: Opened): boolean {
-  return Boolean(Number(row.last_field_newline)) && file.tally.lastByte !== QUOTE || lastLineOpen(file);
+  return (Boolean(Number(row.last_field_newline)) && file.tally.lastByte !== QUOTE) || (lastLineOpen(file) && Number(row.last_newlines) === 0);
 }
 
-/** The last line opens a quote it does not close (an odd number of quotes, not ending with one). */
+/** The last line has an odd number of quotes and does not end with one: the file may end inside a quoted field (the check pass decides). */
 const lastLineOpen = (file: Opened) => file.tally.quotesOnLastLine % 2 === 1 && file.tally.lastByte !== QUOTE;
 
 /** An engine error reading the file, as the client's problem with its line where it can be found. */

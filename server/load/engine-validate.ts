@@ -60,6 +60,8 @@ export interface CheckRow {
   newline_rows: number;
   last_row: number;
   last_field_newline: number;
+  /** Newlines inside the fields of the last record. */
+  last_newlines: number;
 }
 
 export interface EngineCheck {
@@ -356,7 +358,7 @@ export function compileEngineCheck(engine: Engine, table: TableDef, source: RawS
       groupArraySortedIf(${b.bind(keep, 'UInt32')})((_row, _errs), _bad) AS first,
       sumMap(${keys}, arrayMap(x -> toUInt64(1), _errs)) AS totals,
       minMap(${keys}, arrayMap((x, i) -> _row * 65536 + i, _errs, arrayEnumerate(_errs))) AS seen,
-      countIf(_nl > 0) AS newline_rows, max(_row) AS last_row, argMax(_lastnl, _row) AS last_field_newline
+      countIf(_nl > 0) AS newline_rows, max(_row) AS last_row, argMax(_lastnl, _row) AS last_field_newline, argMax(_nl, _row) AS last_newlines
     FROM ${rows} ${source.settings}`;
   const columns = table.columns.map((c) => quoteIdentifier(c.name)).join(', ');
   const values = table.columns.map((c, j) => {

@@ -18,18 +18,18 @@ export type Encoding = 'utf-8' | 'latin1';
 export const ENCODINGS: readonly Encoding[] = ['utf-8', 'latin1'];
 
 export interface SourceRecord {
-  /** Line of the file where the record starts (CSV, NDJSON) or row number (Parquet), 1-based. */
+  /** Line of the file where the record starts, 1-based. */
   line: number;
   /** CSV: the fields, in the order of `columns()`. */
   fields?: string[];
-  /** NDJSON and Parquet: values by column name (JSON values, typed Parquet values). */
+  /** NDJSON: values by column name. */
   values?: Record<string, unknown>;
   /** A problem with the record as a whole (wrong number of fields, invalid JSON). */
   problem?: string;
 }
 
 export interface RecordSource {
-  /** Column names of the file, once known (CSV and Parquet headers; undefined for NDJSON). */
+  /** Column names of the file, once known (the CSV header; undefined for NDJSON). */
   columns(): Promise<string[] | undefined>;
   records: AsyncIterable<SourceRecord>;
 }
