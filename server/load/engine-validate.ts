@@ -16,6 +16,7 @@
  * Every value (allowed values, bounds, spellings of yes and no) is a bound
  * parameter; identifiers come from the validated model.
  */
+import { AppError } from '../errors.ts';
 import { quoteIdentifier, type Engine, type QueryParams } from '../engine/client.ts';
 import type { TableColumn, TableDef } from '../model/types.ts';
 import { storedType } from '../tables/ddl.ts';
@@ -416,7 +417,7 @@ export function describeProblem(table: TableDef, p: EngineProblem, csv?: CsvCont
       case Code.NoLookupRow: return REASONS.noLookupRow(c.lookup!.table, c.lookup!.by, d1, c.name);
       case Code.RequiredIf: return REASONS.requiredIf(c.requiredIf!.column, c.requiredIf!.values);
       case Code.Mismatch: return REASONS.mismatch(c.matches!.by, d1, c.name, d2, c.matches!.table, value ?? '');
-      default: throw new Error(`unknown load problem code ${code}`);
+      default: throw new AppError('INTERNAL', `unknown load problem code ${code}`);
     }
   })();
   const column = code === Code.NoLookupRow ? c.lookup!.by : c.name;

@@ -6,6 +6,7 @@
  * valid JSON is a rejected row with the parser's own message while the other
  * lines load, where ClickHouse's JSON reader stops the whole file at it.
  */
+import { invariant } from '../errors.ts';
 import { Transform } from 'node:stream';
 import { ByteTally } from './byte-tally.ts';
 import { refusalAfterReading } from './guards.ts';
@@ -19,7 +20,7 @@ const INSERT_BATCH = 50_000;
 
 export async function readRows(r: Reading): Promise<ReadOutcome> {
   const { engine, input, table, record, progress } = r;
-  if (!input.bytes) throw new Error('NDJSON va letto da un flusso di byte');
+  invariant(input.bytes, 'NDJSON is read from a byte stream');
   const tally = new ByteTally(false);
   const counted = input.bytes.pipe(
     new Transform({
