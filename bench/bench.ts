@@ -43,6 +43,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '60' },
     cache: { type: 'boolean', default: false },
     'think-ms': { type: 'string', default: '0' },
+    profiles: { type: 'string' },
   },
 });
 const loadRows = Number(args['load-rows']);
@@ -52,7 +53,7 @@ const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load', 'concurrency'].includes(only))) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency] [--clients N --seconds S --cache --think-ms N]');
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente]');
   process.exit(2);
 }
 
@@ -69,7 +70,7 @@ if (results.length) {
   console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
 }
 
-const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, log: (l) => console.log(l) }) : [];
+const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, profiles: args.profiles?.split(','), log: (l) => console.log(l) }) : [];
 if (reports.length) printReports(reports);
 
 let concurrency: ConcurrencyResult | undefined;

@@ -41,7 +41,8 @@ export const quantile = (xs: number[], q: number): number => {
 /** The territory a report is about when it sits below the caller's own level. */
 type Places = { regione: string; ats: string; comune: string; ente: string };
 
-export async function benchReports(engine: Engine, opts: { rounds: number; repeats: number; log: (line: string) => void }): Promise<ReportBenchResult[]> {
+/** `profiles`: only these profile levels (default all five), e.g. the local ones at 100M rows where national first runs take minutes. */
+export async function benchReports(engine: Engine, opts: { rounds: number; repeats: number; profiles?: readonly string[]; log: (line: string) => void }): Promise<ReportBenchResult[]> {
   const model = loadModel({ dir: resolve('cubes') });
   const reports = loadReports(resolve('cubes/reports'), model);
   const P = engine.table('prestazioni');
@@ -57,7 +58,7 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
     { id: 'bench', profile: 'ats', scope: ats },
     { id: 'bench', profile: 'comunale', scope: comune },
     { id: 'bench', profile: 'ente', scope: ente },
-  ];
+  ].filter((p) => !opts.profiles || opts.profiles.includes(p.profile)) as Principal[];
   opts.log(`[bench] report: Regione ${regione}, ATS ${ats}, Comune ${comune}, Ente ${ente}`);
 
   let context!: QueryContext;
