@@ -29,6 +29,8 @@ export interface SchedulerOptions {
   heavyCost: number;
   /** Threads a heavy query may use in the engine (`max_threads`): the other cores stay free for cheap queries. */
   heavyThreads: number;
+  /** Threads of a cheap query (`max_threads`): one is enough for a small scan, and several cheap queries share the cores better. */
+  cheapThreads: number;
   perPrincipal: number;
   maxQueue: number;
   maxQueuedPerPrincipal: number;
@@ -37,7 +39,7 @@ export interface SchedulerOptions {
   maxOvertakes: number;
 }
 
-export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
+export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
 
 export interface Job {
   /** Who asks (principal id): the unit of fairness. */
@@ -49,7 +51,7 @@ export interface Job {
 }
 
 export interface Slot {
-  /** A heavy query: it runs with at most `heavyThreads` engine threads. */
+  /** A heavy query: it runs with at most `heavyThreads` engine threads (a cheap one with `cheapThreads`). */
   readonly heavy: boolean;
   release(): void;
 }

@@ -148,7 +148,7 @@ async function execute(engine: Engine, plan: AggregatePlan, heavy: boolean): Pro
   // Ask for one row more than the limit to know whether the answer was cut.
   const compiled = compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table);
   try {
-    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true, ...(heavy ? { maxThreads: engine.scheduler.options.heavyThreads } : {}) });
+    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true, maxThreads: heavy ? engine.scheduler.options.heavyThreads : engine.scheduler.options.cheapThreads });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     const missing = missingTableError(err, plan.cube, plan.table);
