@@ -19,7 +19,7 @@ import { keyExpr } from '../plan/predicates.ts';
 import type { ResultRow } from '../plan/result.ts';
 import type { Directory } from './directory.ts';
 import { LEVELS } from './profiles.ts';
-import { territoryPredicate, type Scope } from './scope.ts';
+import { territoryDimension, type Scope } from './scope.ts';
 
 /** Hidden measure: the distinct territorial units of a cell (their codes). */
 export const UNITS = '__unita';
@@ -51,9 +51,9 @@ export function benchmarkOf(plan: QueryPlan, scope: Scope, directory: Directory)
   if (level !== 'italia' && !ancestor) throw new AppError('INVALID_REQUEST', `"${level}" non è un livello superiore a quello del profilo (${scope.place.level}).`);
   const unit = finestLevel(cube);
   const measure: PlanMeasure = { name: UNITS, aggregate: 'groupUniqArray', arg: keyExpr(cube.dimensions.get(cube.access.territory[unit]!)!) };
-  // The caller's own units, as the fact rows name them (the cube must have the caller's level, as for its scope).
-  territoryPredicate(cube, scope.place);
-  const own = directory.all(unit).filter((p) => directory.contains(scope.place, p)).map((p) => p.code);
+  // The cube must have the caller's own level, as for its scope; the caller's units are taken out of each cell.
+  territoryDimension(cube, scope.place.level);
+  const own = directory.within(scope.place, unit);
   return { scope: ancestor ? { kind: 'territory', place: ancestor } : { kind: 'all' }, units: { measure, minUnits: rule.minUnits, own } };
 }
 

@@ -44,6 +44,8 @@ interface ProviderRow {
 export class Directory {
   private readonly places = new Map<string, Place>();
   private readonly providers = new Map<string, Provider>();
+  /** `within` answers, by scope and level: the directory never changes once loaded. */
+  private readonly inside = new Map<string, readonly string[]>();
 
   constructor(territory: readonly TerritoryRow[], providers: readonly ProviderRow[]) {
     for (const r of territory) {
@@ -89,6 +91,14 @@ export class Directory {
   /** Every place of a level, in code order. */
   all(level: Level): Place[] {
     return [...this.places.values()].filter((p) => p.level === level).sort((a, b) => a.code.localeCompare(b.code));
+  }
+
+  /** Codes of the places of `level` that lie in `scope` (computed once per scope and level: a benchmark asks on every request). */
+  within(scope: Place, level: Level): readonly string[] {
+    const id = `${key(scope.level, scope.code)}>${level}`;
+    let codes = this.inside.get(id);
+    if (!codes) this.inside.set(id, (codes = [...this.places.values()].filter((p) => p.level === level && this.contains(scope, p)).map((p) => p.code)));
+    return codes;
   }
 
   /** The place above `place` at `level` (a place is its own ancestor at its level); undefined below it. */

@@ -65,10 +65,14 @@ export function scopePredicate(cube: Cube, scope: Scope): PredicateNode | undefi
 
 /** Rows of the territory `place` (at its level). */
 export function territoryPredicate(cube: Cube, place: Place, negate = false): PredicateNode {
-  const dimName = cube.access.territory[place.level];
-  if (!dimName)
-    throw new AppError('FORBIDDEN_CUBE', `Il cubo "${cube.name}" non ha il livello territoriale "${place.level}" e non è quindi consultabile con questo profilo.`);
-  return { kind: 'in', expr: keyExpr(cube.dimensions.get(dimName)!), values: [place.code], type: 'String', negate };
+  return { kind: 'in', expr: keyExpr(cube.dimensions.get(territoryDimension(cube, place.level))!), values: [place.code], type: 'String', negate };
+}
+
+/** The cube's dimension of a territory level, or a refusal: a profile of that level cannot read the cube. */
+export function territoryDimension(cube: Cube, level: Level): string {
+  const dimName = cube.access.territory[level];
+  if (!dimName) throw new AppError('FORBIDDEN_CUBE', `Il cubo "${cube.name}" non ha il livello territoriale "${level}" e non è quindi consultabile con questo profilo.`);
+  return dimName;
 }
 
 /** Restricts a plan to a scope and tells relative dimensions which territory they are relative to. */
