@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { openEngine } from '../server/engine/client.ts';
-import { bindAsData } from '../server/engine/lanes.ts';
+import { bindAsData, LanePool, type Lane } from '../server/engine/lanes.ts';
 
 t.test('bindAsData: placeholders read the parameters table; no value enters the SQL text', async (t) => {
   const hostile = "x' OR 1=1 --";
@@ -53,4 +53,21 @@ t.test('a cheap query is answered while a heavy one still runs', async (t) => {
   t.equal(cheap.x, 'presto');
   await heavy;
   t.same(finished, ['cheap', 'heavy'], 'the cheap query did not wait for the heavy one');
+});
+
+t.test('closing the pool waits for a lane still being opened and closes it too', async (t) => {
+  const closed: string[] = [];
+  let opened!: (lane: Lane) => void;
+  const lane: Lane = { query: async () => [], close: async () => void closed.push('lane') };
+  const pool = new LanePool(1, () => new Promise<Lane>((resolve) => (opened = resolve)));
+  const work = pool.run(async () => 'done');
+  let poolClosed = false;
+  const closing = pool.close().then(() => (poolClosed = true));
+  await new Promise((r) => setImmediate(r));
+  t.equal(poolClosed, false, 'close waits while the lane is opening');
+  opened(lane);
+  t.equal(await work, 'done');
+  await closing;
+  t.same(closed, ['lane'], 'the lane opened during close is closed');
+  await t.rejects(pool.run(async () => 1), /engine closed/, 'no new work after close');
 });

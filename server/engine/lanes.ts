@@ -115,6 +115,7 @@ export class LanePool {
         return this.take(await this.open());
       } finally {
         this.opening--;
+        this.settle();
       }
     }
     return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
@@ -130,14 +131,19 @@ export class LanePool {
     const next = this.waiting.shift();
     if (next) return next.resolve(this.take(lane));
     this.idle.push(lane);
-    if (this.closed && this.busy.size === 0) this.drained?.();
+    this.settle();
   }
 
-  /** Refuses new work, waits for the lanes at work, then closes every connection. */
+  /** No lane at work or being opened: a pending close may go on (a lane opened during close is closed too). */
+  private settle(): void {
+    if (this.closed && this.busy.size === 0 && this.opening === 0) this.drained?.();
+  }
+
+  /** Refuses new work, waits for the lanes at work or being opened, then closes every connection. */
   async close(): Promise<void> {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w.reject(new Error('engine closed'));
-    if (this.busy.size > 0) await new Promise<void>((resolve) => (this.drained = resolve));
+    if (this.busy.size > 0 || this.opening > 0) await new Promise<void>((resolve) => (this.drained = resolve));
     await Promise.all(this.idle.splice(0).map((l) => l.close()));
   }
 }
