@@ -12,22 +12,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { prepareData } from '../server/data/bootstrap.ts';
 import { referenceData } from '../server/load/prepare.ts';
 import { csvRecords } from '../server/load/readers.ts';
 import { runLoad } from '../server/load/run.ts';
 import { compileValidator, type Rejection } from '../server/load/validate.ts';
-import { loadModel, readDir } from '../server/model/load.ts';
-import { applyMigration, planMigration } from '../server/tables/migrate.ts';
-import { tempEngine } from './helpers/engine.ts';
-import { SAD_CUBE } from './fixtures/sad-cube.ts';
+import { sadEngine } from './helpers/sad-engine.ts';
 
-const { engine, dispose } = await tempEngine();
-t.teardown(dispose);
-await prepareData(engine, { demoRows: 1000, seed: 3, log: () => {} });
-const model = loadModel({ files: { ...readDir('cubes'), 'cubes/sad_test.yaml': SAD_CUBE } });
-await applyMigration(engine, await planMigration(engine, model));
-const T = engine.table('sad_test');
+const { engine, model, table: T } = await sadEngine(t);
 const dir = mkdtempSync(join(tmpdir(), 'pas-engine-load-'));
 const [{ ats }] = await engine.query<{ ats: string }>(`SELECT ats FROM ${engine.table('territorio')} WHERE comune = '058091'`);
 

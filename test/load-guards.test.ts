@@ -12,20 +12,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { prepareData } from '../server/data/bootstrap.ts';
 import { listLoads } from '../server/load/journal.ts';
 import { runLoad, type LoadInput } from '../server/load/run.ts';
 import { loadModel, readDir } from '../server/model/load.ts';
 import { applyMigration, planMigration } from '../server/tables/migrate.ts';
-import { tempEngine } from './helpers/engine.ts';
+import { sadEngine } from './helpers/sad-engine.ts';
 import { SAD_CUBE } from './fixtures/sad-cube.ts';
 
-const { engine, dispose } = await tempEngine();
-t.teardown(dispose);
-await prepareData(engine, { demoRows: 1000, seed: 3, log: () => {} });
-const model = loadModel({ files: { ...readDir('cubes'), 'cubes/sad_test.yaml': SAD_CUBE } });
-await applyMigration(engine, await planMigration(engine, model));
-const T = engine.table('sad_test');
+const { engine, model, table: T } = await sadEngine(t);
 const files = mkdtempSync(join(tmpdir(), 'pas-guards-'));
 
 const digest = async () => (await engine.query<{ n: number; h: string }>(`SELECT count() AS n, toString(sum(cityHash64(*))) AS h FROM ${T}`))[0];
