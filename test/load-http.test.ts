@@ -11,6 +11,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { ModelRegistry } from '../server/admin/registry.ts';
 import { prepareData } from '../server/data/bootstrap.ts';
 import { buildApp } from '../server/http/app.ts';
@@ -124,4 +125,24 @@ t.test('a client that goes away mid-upload: journaled as a disconnect, no spool 
   t.same([cut?.fileName, cut?.status, cut?.error], ['cut.parquet', 'failed', "connessione interrotta dal client durante l'invio del file: dati precedenti intatti"]);
   t.same(readdirSync(uploads), [], 'the spool of the interrupted upload is deleted');
   t.same(await digest(), before);
+});
+
+t.test('a load still running is listed with its progress, within the response contract', async (t) => {
+  const upload = new PassThrough();
+  const posted = app.inject({ method: 'POST', url: '/v1/admin/loads?table=sad_test&allow_shrink=true', headers: { ...admin, 'content-type': 'text/csv' }, payload: upload });
+  const rows = body(2022, 2000);
+  upload.write(rows.slice(0, rows.length / 2));
+  let seen: Awaited<ReturnType<typeof app.inject>> | undefined;
+  for (let i = 0; i < 400 && !seen; i++) {
+    await new Promise((r) => setTimeout(r, 10));
+    const res = await app.inject({ method: 'GET', url: '/v1/admin/loads?table=sad_test&limit=1', headers: admin });
+    if (res.statusCode !== 200 || res.json().loads[0]?.progress) seen = res;
+  }
+  upload.end(rows.slice(rows.length / 2));
+  t.equal(seen?.statusCode, 200, `the list answers while the load runs: ${seen?.body.slice(0, 300)}`);
+  const [running] = seen!.statusCode === 200 ? seen!.json().loads : [];
+  t.equal(running?.status, 'running');
+  t.match(running?.progress, { rowsRead: Number, rowsRejected: 0, bytesRead: Number, phase: 'reading' });
+  t.notOk('id' in (running?.progress ?? {}), "the progress carries no id of its own: it is the record's");
+  t.equal((await posted).statusCode, 201);
 });

@@ -105,6 +105,13 @@ export const loadRoutes: FastifyPluginAsyncZod<LoadRoutesOptions> = async (app, 
   // Bodies of data files are handed to the loader as streams, never parsed or buffered by Fastify.
   for (const type of [...Object.keys(CONTENT_TYPES), 'multipart/form-data']) app.addContentTypeParser(type, (_req, payload, done) => done(null, payload));
   const running = new Map<string, LoadProgress>();
+  /** A journal record as answered, with the progress of a load still running (without its id: that is the record's, and not in the progress contract). */
+  const answerRecord = (l: LoadRecord) => {
+    const now = running.get(l.id);
+    if (!now) return publicRecord(l);
+    const { id: _, ...progress } = now;
+    return { ...publicRecord(l), progress };
+  };
   // Spools left by a process that died mid-upload: no load runs yet.
   const swept = sweepSpools(opts.spoolDir);
   if (swept.length) app.log.info({ files: swept }, 'upload spools left by the previous run deleted');
@@ -220,7 +227,7 @@ export const loadRoutes: FastifyPluginAsyncZod<LoadRoutesOptions> = async (app, 
   }, async (request) => {
     adminOf(request);
     const loads = await listLoads(opts.context().engine, { table: request.query.table, limit: request.query.limit });
-    return { loads: loads.map((l) => ({ ...publicRecord(l), ...(running.has(l.id) ? { progress: running.get(l.id) } : {}) })) };
+    return { loads: loads.map(answerRecord) };
   });
 
   app.get('/v1/admin/loads/:id', {
@@ -229,7 +236,7 @@ export const loadRoutes: FastifyPluginAsyncZod<LoadRoutesOptions> = async (app, 
     adminOf(request);
     const [load] = await listLoads(opts.context().engine, { id: request.params.id, limit: 1 });
     if (!load) throw new AppError('NOT_FOUND', `Nessun caricamento con id ${request.params.id}.`);
-    return { ...publicRecord(load), ...(running.has(load.id) ? { progress: running.get(load.id) } : {}) };
+    return answerRecord(load);
   });
 
   app.post('/v1/admin/schema', {
