@@ -127,10 +127,19 @@ t.test('splitKey reads the high and low 32 bits', async (t) => {
 
 t.test('the compiler binds the secret as parameters: never in the SQL text', async (t) => {
   const { compileAggregate } = await import('../server/query/compile.ts');
-  const { sql, params } = compileAggregate(withCellKeys(plan, rule, secret), (n) => `pas.${n}`);
+  const keyed = withCellKeys(plan, rule, secret);
+  t.same(keyed.person, { kind: 'column', column: 'beneficiario_id' }, 'the plan names its person');
+  // The per-person form (the one the server runs): each person's rows in a cell first, then the cell.
+  const { sql, params } = compileAggregate(keyed, (n) => `pas.${n}`);
   t.notOk(sql.includes(secret[0]) || sql.includes(secret[1]), 'no secret in the SQL');
-  t.match(sql, /toString\(sumWithOverflowDistinct\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), `beneficiario_id`\)\)\) AS `m___chiave___persone`/);
-  t.match(sql, /toString\(sumWithOverflowIf\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), cityHash64\(`beneficiario_id`, `anno`\)\), `presa_in_carico` IN \{p\d+:Array\(Int64\)\}\)\) AS `m___chiave_importo_pic`/);
-  t.match(sql, /arrayMax\(mapValues\(sumMap\(map\(`beneficiario_id`, toFloat64\(`importo`\)\)\)\)\) AS `m___massimo_importo`/);
+  t.match(sql, /toString\(ifNull\(sumWithOverflow\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), `__persona`\)\), 0\)\) AS `m___chiave___persone`/);
+  t.match(sql, /sumWithOverflowIf\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), cityHash64\(`beneficiario_id`, `anno`\)\), `presa_in_carico` IN \{p\d+:Array\(Int64\)\}\) AS `__i\d+`/);
+  t.match(sql, /toFloat64\(max\(`__i\d+`\)\) AS `m___massimo_importo`/);
   t.ok(Object.values(params).includes(secret[0]) && Object.values(params).includes(secret[1]), 'the secret travels as parameters');
+  // The one-level form (a plan without a person).
+  const one = compileAggregate({ ...keyed, person: undefined }, (n) => `pas.${n}`);
+  t.notOk(one.sql.includes(secret[0]) || one.sql.includes(secret[1]), 'no secret in the one-level SQL');
+  t.match(one.sql, /toString\(sumWithOverflowDistinct\(sipHash64Keyed\(\(\{p\d+:UInt64\}, \{p\d+:UInt64\}\), `beneficiario_id`\)\)\) AS `m___chiave___persone`/);
+  t.match(one.sql, /arrayMax\(mapValues\(sumMap\(map\(`beneficiario_id`, toFloat64\(`importo`\)\)\)\)\) AS `m___massimo_importo`/);
+  t.ok(Object.values(one.params).includes(secret[0]), 'the secret travels as parameters');
 });

@@ -86,6 +86,12 @@ export interface AggregatePlan {
   readonly order: readonly PlanOrder[];
   readonly limit?: number;
   readonly offset?: number;
+  /**
+   * The person the figures are about, set by the disclosure rule: the compiler may then add up each
+   * person's rows in a cell first and the cell's figures from those (same results, fewer and simpler
+   * aggregate states than distinct sets and per-person maps in every cell).
+   */
+  readonly person?: ExprNode;
 }
 
 /** Rebuilds a plan with every expression node passed through `fn` (dimensions, sort keys, filters, measure conditions). */
@@ -118,6 +124,7 @@ export function mapExpressions(plan: AggregatePlan, fn: (e: ExprNode) => ExprNod
       by: m.by && fn(m.by),
     })),
     where: plan.where.map(pred),
+    person: plan.person && fn(plan.person),
   };
 }
 

@@ -65,7 +65,7 @@ export function withCellKeys(plan: AggregatePlan, rule: Disclosure, secret: read
       if (m.where) hidden.push({ name: SUBSET(m.name), aggregate: 'uniqExact', arg: person, where: m.where }, key(SUBSET(m.name), [person], true, m.where));
     }
   }
-  return { ...plan, measures: [...plan.measures, ...hidden] };
+  return { ...plan, measures: [...plan.measures, ...hidden], person };
 }
 
 const tables = new Map<string, PTable>();
