@@ -53,6 +53,11 @@ export interface ConcurrencyResult {
   req_per_s: number;
   cheap: LoadClass;
   heavy: LoadClass;
+  /**
+   * Where the time of the answers computed by the engine went, from their Server-Timing header:
+   * p50/p95 in ms of the cost estimate, the wait in the scheduler's queue and the engine's work.
+   */
+  phases: { cheap: Record<string, { p50: number; p95: number }>; heavy: Record<string, { p50: number; p95: number }> };
   statuses: Record<string, number>;
   errors: number;
   peak_rss_mb: number;
@@ -143,6 +148,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
   }
 
   const latencies = { cheap: [] as number[], heavy: [] as number[] };
+  const phaseTimes = { cheap: new Map<string, number[]>(), heavy: new Map<string, number[]>() };
   const statuses: Record<string, number> = {};
   const loadBefore = +loadavg()[0].toFixed(1);
   let peakRss = process.memoryUsage().rss;
@@ -163,6 +169,14 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
           await res.arrayBuffer();
           status = res.status;
+          // Answers computed by the engine (not from the result cache): where their time went.
+          const timing = res.headers.get('server-timing') ?? '';
+          if (status === 200 && !timing.includes('desc="hit"'))
+            for (const [, name, dur] of timing.matchAll(/(\w+);dur=([\d.]+)/g)) {
+              const xs = phaseTimes[plan.kind].get(name) ?? [];
+              xs.push(Number(dur));
+              phaseTimes[plan.kind].set(name, xs);
+            }
         } catch {
           status = -1;
         }
@@ -190,6 +204,10 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
     req_per_s: +(requests / elapsed).toFixed(1),
     cheap: klass(latencies.cheap),
     heavy: klass(latencies.heavy),
+    phases: {
+      cheap: Object.fromEntries([...phaseTimes.cheap].map(([k, xs]) => [k, { p50: quantile(xs, 0.5), p95: quantile(xs, 0.95) }])),
+      heavy: Object.fromEntries([...phaseTimes.heavy].map(([k, xs]) => [k, { p50: quantile(xs, 0.5), p95: quantile(xs, 0.95) }])),
+    },
     statuses,
     // Intended answers of the limits (413 too large, 429 throttled, 503 busy, 504 stopped at max_execution_time) are not errors.
     errors: Object.entries(statuses).filter(([s]) => !['200', '413', '429', '503', '504'].includes(s)).reduce((a, [, n]) => a + n, 0),
@@ -204,5 +222,7 @@ export function printConcurrency(r: ConcurrencyResult): void {
   console.table(r.engine);
   console.log(`\ncarico: ${r.clients} client, ${r.seconds} s, cache dei risultati ${r.cache ? 'attiva' : 'spenta'}, pausa tra le richieste ${r.think_ms} ms: ${r.requests} richieste, ${r.req_per_s} req/s, RSS massimo ${r.peak_rss_mb} MB, ritardo del ciclo degli eventi p50/p99/max ${r.event_loop_delay_ms.p50}/${r.event_loop_delay_ms.p99}/${r.event_loop_delay_ms.max} ms, errori ${r.errors}, carico della macchina ${r.load_average.join(' -> ')}`);
   console.table({ leggere: r.cheap, pesanti: r.heavy });
+  console.log('risposte calcolate dal motore (non dalla cache), dove va il tempo lato server, p50/p95 ms (Server-Timing):');
+  console.table(Object.fromEntries((['cheap', 'heavy'] as const).flatMap((k) => Object.entries(r.phases[k]).map(([phase, v]) => [`${k === 'cheap' ? 'leggere' : 'pesanti'} ${phase}`, v]))));
   console.log(`risposte per stato: ${JSON.stringify(r.statuses)}`);
 }

@@ -5,9 +5,10 @@
  * cannot be served are refused here, with what to narrow, before the engine
  * sees them; the estimate is also the query's priority in the scheduler.
  *
- * Member counts come from the model (bands, inline lists) or from one small
- * count query (member tables, distinct values), cached per query context, that
- * is per model and data version.
+ * Member counts come from the model (bands, inline lists), from one small
+ * count query on a member table, or from the scope's statistics (its rows and
+ * the distinct values of the dimensions drawn from the data, one query), all
+ * cached per query context, that is per model and data version.
  */
 import { unavailableError, type EngineLimits } from '../engine/limits.ts';
 import { missingTableError } from './engine-errors.ts';
@@ -17,7 +18,7 @@ import type { Principal } from '../security/principal.ts';
 import { secureMembers, secureScan } from '../security/gate.ts';
 import { compileAggregate, MEASURE_ALIAS } from './compile.ts';
 import type { QueryContext } from './execute.ts';
-import type { AggregatePlan, ExprNode, QueryPlan } from '../plan/plan.ts';
+import type { AggregatePlan, PlanMeasure, QueryPlan } from '../plan/plan.ts';
 import { declaredKeys, keyExpr } from '../plan/predicates.ts';
 
 export interface CostEstimate {
@@ -30,16 +31,14 @@ export interface CostEstimate {
   readonly members: Readonly<Record<string, number>>;
 }
 
-const caches = new WeakMap<QueryContext, Map<string, Promise<number>>>();
+const caches = new WeakMap<QueryContext, Map<string, Promise<unknown>>>();
 
 /** Estimates an answer's size; cheap: at most a few cached count queries. */
 export async function estimateCost(ctx: QueryContext, plan: QueryPlan, principal: Principal): Promise<CostEstimate> {
   const cube = plan.cube;
   const scopeKey = `${principal.profile}:${principal.scope ?? ''}`;
-  const [scanned, ...counts] = await Promise.all([
-    cachedCount(ctx, `rows\0${cube.name}`, scopeKey, secureScan(countPlan(cube.name, cube.table, undefined), cube, principal, ctx)),
-    ...plan.main.dimensions.map((d) => memberCount(ctx, cube, cube.dimensions.get(d.name)!, principal, scopeKey)),
-  ]);
+  const stats = scopeStatistics(ctx, cube, principal, scopeKey);
+  const [{ rows: scanned }, ...counts] = await Promise.all([stats, ...plan.main.dimensions.map((d) => memberCount(ctx, cube, cube.dimensions.get(d.name)!, principal, scopeKey, stats))]);
   const members: Record<string, number> = {};
   plan.main.dimensions.forEach((d, i) => (members[d.name] = filtered(plan, cube.dimensions.get(d.name)!, counts[i])));
   const sets = plan.main.groupingSets ?? [plan.main.dimensions.map((d) => d.name)];
@@ -89,25 +88,43 @@ function filtered(plan: QueryPlan, dim: Dimension, n: number): number {
   return Math.max(1, n);
 }
 
-/** Members of a dimension the caller may see: from the model, or counted in the member table or the data through the security gate. */
-function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: Principal, scopeKey: string): Promise<number> {
+interface ScopeStatistics {
+  /** Rows of the cube's table within the scope. */
+  rows: number;
+  /** Distinct members within the scope of each dimension whose members come from the data. */
+  members: Readonly<Record<string, number>>;
+}
+
+/**
+ * The cube's rows within the caller's scope and the distinct members of its dimensions drawn from
+ * the data, in one query through the gate (one scan and one round trip for the first request of a
+ * scope, instead of one per count), cached per scope.
+ */
+function scopeStatistics(ctx: QueryContext, cube: Cube, principal: Principal, scopeKey: string): Promise<ScopeStatistics> {
+  const fromData = [...cube.dimensions.values()].filter((d) => !declaredKeys(d) && d.key.kind !== 'scope_relative' && d.members.kind !== 'table');
+  const plan = secureScan(countPlan(cube.name, cube.table, [{ name: 'rows', aggregate: 'count' }, ...fromData.map((d) => ({ name: `d_${d.name}`, aggregate: 'uniqExact' as const, arg: keyExpr(d) }))]), cube, principal, ctx);
+  return cached(ctx, `statistics\0${cube.name}\0${plan.where.length ? scopeKey : '*'}`, async () => {
+    const row = await count(ctx, plan);
+    return { rows: row.rows, members: Object.fromEntries(fromData.map((d) => [d.name, row[`d_${d.name}`]])) };
+  });
+}
+
+/** Members of a dimension the caller may see: from the model, from the scope's statistics, or counted in the member table through the security gate. */
+async function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: Principal, scopeKey: string, stats: Promise<ScopeStatistics>): Promise<number> {
   const keys = declaredKeys(dim);
-  if (keys) return Promise.resolve(keys.length);
-  if (dim.key.kind === 'scope_relative') return Promise.resolve(2);
+  if (keys) return keys.length;
+  if (dim.key.kind === 'scope_relative') return 2;
   const src = dim.members;
-  const plan = src.kind === 'table' ? countPlan(cube.name, src.table, { kind: 'column', column: src.key }) : countPlan(cube.name, cube.table, keyExpr(dim));
-  return cachedCount(ctx, `members\0${cube.name}\0${dim.name}`, scopeKey, secureMembers(plan, cube, dim, principal, ctx));
+  if (src.kind !== 'table') return (await stats).members[dim.name];
+  const plan = secureMembers(countPlan(cube.name, src.table, [{ name: 'n', aggregate: 'uniqExact', arg: { kind: 'column', column: src.key } }]), cube, dim, principal, ctx);
+  const row = await cached(ctx, `members\0${cube.name}\0${dim.name}\0${plan.where.length ? scopeKey : '*'}`, () => count(ctx, plan));
+  return row.n;
 }
 
-/** A count cached per context; per scope only when the gate restricted the plan. */
-function cachedCount(ctx: QueryContext, key: string, scopeKey: string, plan: AggregatePlan): Promise<number> {
-  return cached(ctx, `${key}\0${plan.where.length ? scopeKey : '*'}`, () => count(ctx, plan));
-}
-
-function cached(ctx: QueryContext, key: string, compute: () => Promise<number>): Promise<number> {
+function cached<T>(ctx: QueryContext, key: string, compute: () => Promise<T>): Promise<T> {
   let cache = caches.get(ctx);
   if (!cache) caches.set(ctx, (cache = new Map()));
-  let hit = cache.get(key);
+  let hit = cache.get(key) as Promise<T> | undefined;
   if (!hit) {
     hit = compute();
     cache.set(key, hit);
@@ -117,16 +134,16 @@ function cached(ctx: QueryContext, key: string, compute: () => Promise<number>):
   return hit;
 }
 
-/** count() of a table, or uniqExact of an expression: a plan like any other, through the gate and the one compiler. */
-function countPlan(cube: string, table: string, arg: ExprNode | undefined): AggregatePlan {
-  return { kind: 'aggregate', cube, table, dimensions: [], measures: [{ name: 'n', aggregate: arg ? 'uniqExact' : 'count', arg }], ratios: [], where: [], groupingSets: null, order: [] };
+/** Counts over a table (count(), uniqExact of expressions): a plan like any other, through the gate and the one compiler. */
+function countPlan(cube: string, table: string, measures: PlanMeasure[]): AggregatePlan {
+  return { kind: 'aggregate', cube, table, dimensions: [], measures, ratios: [], where: [], groupingSets: null, order: [] };
 }
 
-async function count(ctx: QueryContext, plan: AggregatePlan): Promise<number> {
+async function count(ctx: QueryContext, plan: AggregatePlan): Promise<Record<string, number>> {
   const { sql, params } = compileAggregate(plan, ctx.engine.table);
   try {
     const [row] = await ctx.engine.query<Record<string, unknown>>(sql, params);
-    return Number(row?.[MEASURE_ALIAS('n')] ?? 0);
+    return Object.fromEntries(plan.measures.map((m) => [m.name, Number(row?.[MEASURE_ALIAS(m.name)] ?? 0)]));
   } catch (err) {
     throw missingTableError(err, plan.cube, plan.table) ?? unavailableError(err) ?? err;
   }

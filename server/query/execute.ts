@@ -22,6 +22,7 @@ import { declaredKeys, findDimension } from '../plan/predicates.ts';
 import { planQuery } from './planner.ts';
 import type { Label, QueryResult, ResultColumn, ResultRow } from '../plan/result.ts';
 import type { QuerySpec } from '../plan/spec.ts';
+import type { Timing } from './timing.ts';
 
 export interface DataStatus {
   demo: boolean;
@@ -59,8 +60,11 @@ export interface QueryContext {
 
 type RawRow = Record<string, unknown>;
 
-/** `signal`: aborted when the caller has gone away, so a query still waiting its turn is never run. */
-export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: { signal?: AbortSignal } = {}): Promise<QueryResult> {
+/**
+ * `signal`: aborted when the caller has gone away, so a query still waiting its turn is never run.
+ * `timing`: where the time went (cache, estimate, queue, engine), for the Server-Timing header.
+ */
+export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: { signal?: AbortSignal; timing?: Timing } = {}): Promise<QueryResult> {
   const secured = secure(planQuery(ctx.model, cubeName, spec), principal, ctx);
   const rule = appliesRule(secured.disclosure) ? secured.disclosure.rule : undefined;
   // A protected answer is ordered by its published figures and paged after perturbation (a page never shows where cells were left out).
@@ -72,13 +76,20 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     main: rule ? { ...secured.main, order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined } : latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
   // A cached computation may be shared by identical requests in flight: one client hanging up does not cancel it.
-  if (ctx.cache) return cachedAnswer(ctx, plan, () => runQuery({ ...ctx, cache: undefined, sharedRows: ctx.cache }, cubeName, spec, principal));
+  if (ctx.cache) {
+    const timing = opts.timing;
+    let computed = false;
+    const answer = await cachedAnswer(ctx, plan, () => ((computed = true), runQuery({ ...ctx, cache: undefined, sharedRows: ctx.cache }, cubeName, spec, principal, { timing })));
+    timing?.note('cache', computed ? 'miss' : 'hit');
+    return answer;
+  }
+  const time = <T>(name: string, fn: () => Promise<T>) => (opts.timing ? opts.timing.time(name, fn) : fn());
   const engineRows = async (): Promise<RawRow[][]> => {
     // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
-    const cost = await admitCost(ctx, plan, principal, ctx.engine.limits);
-    const slot = await ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal });
+    const cost = await time('estimate', () => admitCost(ctx, plan, principal, ctx.engine.limits));
+    const slot = await time('queue', () => ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal }));
     try {
-      return await Promise.all([execute(ctx.engine, plan.main, slot.heavy), ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.heavy))]);
+      return await time('engine', () => Promise.all([execute(ctx.engine, plan.main, slot.heavy), ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.heavy))]));
     } finally {
       slot.release();
     }

@@ -8,6 +8,7 @@ import { loadModel } from '../../server/model/load.ts';
 import { loadReports } from '../../server/reports/load.ts';
 import type { Model } from '../../server/model/types.ts';
 import type { QueryContext } from '../../server/query/execute.ts';
+import type { ResultCache } from '../../server/query/cache.ts';
 import { ApiKeyStore } from '../../server/security/api-keys.ts';
 import { Directory } from '../../server/security/directory.ts';
 import type { Principal } from '../../server/security/principal.ts';
@@ -42,6 +43,8 @@ export interface DemoAppOptions {
   engine?: Pick<EngineConfig, 'limits' | 'scheduler'>;
   /** Rate limits (default: the server's defaults). */
   throttle?: ThrottleOptions | false;
+  /** The result cache (default: none, every answer is computed). */
+  cache?: ResultCache;
 }
 
 export async function demoApp(rows = 60_000, seed = 7, opts: DemoAppOptions = {}): Promise<DemoApp> {

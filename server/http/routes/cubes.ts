@@ -17,6 +17,7 @@ import { answer, chooseFormat, formatParam } from '../../formats/table.ts';
 import { auditQuery } from '../audit.ts';
 import { answerEtag, notModified } from '../etag.ts';
 import { CubeListOut, CubeOut, MemberPageOut, ProblemOut, QueryResultOut } from '../schemas.ts';
+import { Timing } from '../../query/timing.ts';
 
 export interface CubeRoutesOptions {
   context: () => QueryContext;
@@ -97,7 +98,9 @@ export const cubeRoutes: FastifyPluginAsyncZod<CubeRoutesOptions> = async (app, 
     // A client that hangs up while its query waits in the queue takes the query with it.
     const gone = new AbortController();
     reply.raw.once('close', () => reply.raw.writableFinished || gone.abort());
-    const result = await runQuery(ctx, cubeName, spec, principal, { signal: gone.signal });
+    const timing = new Timing();
+    const result = await runQuery(ctx, cubeName, spec, principal, { signal: gone.signal, timing });
+    reply.header('server-timing', timing.header());
     auditQuery(request, { cube: cubeName, spec }, result);
     return answer(reply, QUERY_ANSWER, result, chosen, answerHeaders({ ...result, name: result.cube }, chosen, lang), { lang });
   };
