@@ -34,6 +34,9 @@ export function limitSettings(l: EngineLimits): Record<string, number | string> 
     max_execution_time: l.maxExecutionTime,
     timeout_overflow_mode: 'throw',
     max_memory_usage: l.maxMemoryUsage,
+    // A GROUP BY over half the memory limit goes on in temporary files instead of failing (0: never).
+    // The engine does not spill GROUPING SETS (measured with chdb 3.4): totals and subtotals stay in memory.
+    max_bytes_before_external_group_by: Math.floor(l.maxMemoryUsage / 2),
     max_result_rows: l.maxResultRows,
     result_overflow_mode: 'throw',
     max_rows_to_group_by: l.maxRowsToGroupBy,
