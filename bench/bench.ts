@@ -13,6 +13,8 @@
  * `--rounds` times) and repeated (`--runs` times a round).
  * `--only concurrency` (bench/concurrency.ts): what the engine runs at once,
  * then 50 clients for 60 s through the API (`--clients`, `--seconds`).
+ * `--only forms` (bench/forms.ts): the two SQL forms of protected queries
+ * (one level, per person) on the same secured plans, engine time and memory.
  */
 import { createQueryContext } from '../server/context.ts';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +27,7 @@ import { openEngine } from '../server/engine/client.ts';
 import { buildApp } from '../server/http/app.ts';
 import { loadModel } from '../server/model/load.ts';
 import { createVerifier, mintToken } from '../server/security/tokens.ts';
+import { benchForms, type FormResult } from './forms.ts';
 import { benchConcurrency, printConcurrency, type ConcurrencyResult } from './concurrency.ts';
 import { benchLoads, LOAD_METHODS, printLoads, type LoadBenchResult } from './load.ts';
 import { benchReports, printReports, quantile, type ReportBenchResult } from './reports.ts';
@@ -52,14 +55,15 @@ const rows = Number(args.rows);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load', 'concurrency'].includes(only))) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente]');
+if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load', 'concurrency', 'forms'].includes(only))) {
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency|forms] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente]');
   process.exit(2);
 }
 
 const config = loadConfig(process.env);
 const dataDir = resolve(args['data-dir'] ?? `./data-bench-${rows}`);
-const engine = await openEngine({ url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir, limits: config.limits, scheduler: config.scheduler });
+const engineConfig = { url: config.clickhouseUrl, user: config.clickhouseUser, password: config.clickhousePassword, database: config.database, dataDir, limits: config.limits, scheduler: config.scheduler };
+const engine = await openEngine(engineConfig);
 console.log(`[bench] motore ${engine.transport}, dati in ${dataDir}, ${rows.toLocaleString('it-IT')} righe richieste`);
 // The load benchmark alone needs only the reference data (territorio, nomenclatore), not the demo rows.
 await prepareData(engine, { demoRows: rows, seed: config.seed, demo: only !== 'load', log: (l) => console.log(l) });
@@ -79,13 +83,24 @@ if (only === 'concurrency') {
   printConcurrency(concurrency);
 }
 
+let forms: FormResult[] | undefined;
+if (only === 'forms') {
+  // Each form runs in a process of its own, on the same data directory: this process lets go of it.
+  await engine.close();
+  forms = await benchForms(engineConfig, runs, (l) => console.log(l));
+  console.log('\nle due forme SQL della stessa query protetta: secondi nel motore e RSS massimo del processo (MB)');
+  console.table(forms);
+  if (args.out) writeFileSync(args.out, JSON.stringify({ rows, transport: 'embedded', date: new Date().toISOString(), forms }, null, 2) + '\n');
+  process.exit(0);
+}
+
 let loads: LoadBenchResult[] = [];
 if (only === undefined || only === 'load') {
   loads = await benchLoads(engine, { rows: loadRows, dir: dataDir, log: (l) => console.log(l) });
   printLoads(loads);
 }
 if (args.out) {
-  const out = { rows, runs, rounds, transport: engine.transport, date: new Date().toISOString(), queries: results, reports, loads, ...(concurrency ? { concurrency } : {}), ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
+  const out = { rows, runs, rounds, transport: engine.transport, date: new Date().toISOString(), queries: results, reports, loads, ...(concurrency ? { concurrency } : {}), ...(forms ? { forms } : {}), ...(loads.length ? { load_methods: LOAD_METHODS } : {}) };
   writeFileSync(args.out, JSON.stringify(out, null, 2) + '\n');
   console.log(`risultati scritti in ${args.out}`);
 }
