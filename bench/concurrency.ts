@@ -171,6 +171,7 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
       for (let n = 0; Date.now() < deadline; n++) {
         const body = plan.bodies[n % plan.bodies.length];
         const start = performance.now();
+        const startedAt = Date.now();
         let status = 0;
         try {
           const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization }, body: JSON.stringify(body) });
@@ -188,8 +189,10 @@ export async function benchConcurrency(engine: Engine, opts: { clients: number; 
           status = -1;
         }
         statuses[status] = (statuses[status] ?? 0) + 1;
-        if (status === 200) latencies[plan.kind].push(performance.now() - start);
-        if (status === 200 && Date.now() - (performance.now() - start) >= steadyFrom) steady[plan.kind].push(performance.now() - start);
+        if (status === 200) {
+          latencies[plan.kind].push(performance.now() - start);
+          if (startedAt >= steadyFrom) steady[plan.kind].push(performance.now() - start);
+        }
         // A refused or busy answer: wait as told before the next request.
         else await new Promise((r) => setTimeout(r, status === 413 ? 0 : 1000));
         if (opts.thinkMs) await new Promise((r) => setTimeout(r, opts.thinkMs * (0.5 + Math.random())));
