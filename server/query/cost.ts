@@ -101,7 +101,7 @@ interface ScopeStatistics {
  * scope, instead of one per count), cached per scope.
  */
 function scopeStatistics(ctx: QueryContext, cube: Cube, principal: Principal, scopeKey: string): Promise<ScopeStatistics> {
-  const fromData = [...cube.dimensions.values()].filter((d) => !declaredKeys(d) && d.key.kind !== 'scope_relative' && d.members.kind !== 'table');
+  const fromData = [...cube.dimensions.values()].filter(drawnFromData);
   const plan = secureScan(countPlan(cube.name, cube.table, [{ name: 'rows', aggregate: 'count' }, ...fromData.map((d) => ({ name: `d_${d.name}`, aggregate: 'uniqExact' as const, arg: keyExpr(d) }))]), cube, principal, ctx);
   return cached(ctx, `statistics\0${cube.name}\0${plan.where.length ? scopeKey : '*'}`, async () => {
     const row = await count(ctx, plan);
@@ -109,12 +109,16 @@ function scopeStatistics(ctx: QueryContext, cube: Cube, principal: Principal, sc
   });
 }
 
+/** A dimension whose members are the distinct values in the data: neither listed by the model nor kept in a member table. */
+const drawnFromData = (dim: Dimension): boolean => !declaredKeys(dim) && dim.key.kind !== 'scope_relative' && dim.members.kind !== 'table';
+
 /** Members of a dimension the caller may see: from the model, from the scope's statistics, or counted in the member table through the security gate. */
 async function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, principal: Principal, scopeKey: string, stats: Promise<ScopeStatistics>): Promise<number> {
   const keys = declaredKeys(dim);
   if (keys) return keys.length;
   if (dim.key.kind === 'scope_relative') return 2;
   const src = dim.members;
+  // What is left and not in a member table is drawn from the data (`drawnFromData`).
   if (src.kind !== 'table') return (await stats).members[dim.name];
   const plan = secureMembers(countPlan(cube.name, src.table, [{ name: 'n', aggregate: 'uniqExact', arg: { kind: 'column', column: src.key } }]), cube, dim, principal, ctx);
   const row = await cached(ctx, `members\0${cube.name}\0${dim.name}\0${plan.where.length ? scopeKey : '*'}`, () => count(ctx, plan));

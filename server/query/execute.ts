@@ -22,7 +22,7 @@ import { declaredKeys, findDimension } from '../plan/predicates.ts';
 import { planQuery } from './planner.ts';
 import type { Label, QueryResult, ResultColumn, ResultRow } from '../plan/result.ts';
 import type { QuerySpec } from '../plan/spec.ts';
-import type { Timing } from './timing.ts';
+import { Timing } from './timing.ts';
 
 export interface DataStatus {
   demo: boolean;
@@ -76,14 +76,14 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     main: rule ? { ...secured.main, order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined } : latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
   // A cached computation may be shared by identical requests in flight: one client hanging up does not cancel it.
+  const timing = opts.timing ?? new Timing();
   if (ctx.cache) {
-    const timing = opts.timing;
     let computed = false;
     const answer = await cachedAnswer(ctx, plan, () => ((computed = true), runQuery({ ...ctx, cache: undefined, sharedRows: ctx.cache }, cubeName, spec, principal, { timing })));
-    timing?.note('cache', computed ? 'miss' : 'hit');
+    timing.note('cache', computed ? 'miss' : 'hit');
     return answer;
   }
-  const time = <T>(name: string, fn: () => Promise<T>) => (opts.timing ? opts.timing.time(name, fn) : fn());
+  const time = <T>(name: string, fn: () => Promise<T>) => timing.time(name, fn);
   const engineRows = async (): Promise<RawRow[][]> => {
     // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
     const cost = await time('estimate', () => admitCost(ctx, plan, principal, ctx.engine.limits));

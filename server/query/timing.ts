@@ -18,7 +18,7 @@ export class Timing {
     }
   }
 
-  add(name: string, ms: number): void {
+  private add(name: string, ms: number): void {
     const e = this.entries.find((x) => x.name === name);
     if (e) e.ms = (e.ms ?? 0) + ms;
     else this.entries.push({ name, ms });
@@ -26,11 +26,6 @@ export class Timing {
 
   note(name: string, desc: string): void {
     this.entries.push({ name, desc });
-  }
-
-  /** Milliseconds spent under `name` so far (undefined when nothing was). */
-  get(name: string): number | undefined {
-    return this.entries.find((x) => x.name === name)?.ms;
   }
 
   header(): string {
