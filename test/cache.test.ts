@@ -15,6 +15,7 @@ import { createQueryContext } from '../server/context.ts';
 import { prepareData } from '../server/data/bootstrap.ts';
 import type { Engine } from '../server/engine/client.ts';
 import { answerKey, ResultCache } from '../server/query/cache.ts';
+import { estimateCost } from '../server/query/cost.ts';
 import { runQuery } from '../server/query/execute.ts';
 import { planQuery } from '../server/query/planner.ts';
 import { QuerySpecSchema } from '../server/plan/spec.ts';
@@ -159,6 +160,15 @@ t.test('the memory bound holds', async (t) => {
   t.equal(await cache.get('fails', async () => 1), 1, 'a failure is not kept');
 });
 
+t.test('a kept answer is deeply frozen: a caller cannot change what the next one is served', async (t) => {
+  const cache = new ResultCache();
+  const kept = await cache.get('k', async () => ({ rows: [{ n: 1, labels: { a: 'x' } }] }));
+  t.throws(() => ((kept.rows[0] as { n: number }).n = 2), TypeError);
+  t.throws(() => kept.rows.push({ n: 9, labels: { a: 'y' } }), TypeError);
+  t.throws(() => ((kept.rows[0].labels as { a: string }).a = 'z'), TypeError);
+  t.same(await cache.get('k', async () => ({ rows: [] })), { rows: [{ n: 1, labels: { a: 'x' } }] }, 'the next caller gets the answer as computed');
+});
+
 t.test('ETag by data version and request: 304 on If-None-Match, without engine work', async (t) => {
   const q = encodeURIComponent(JSON.stringify({ measures: ['ore'], rows: ['comune'] }));
   const get = (headers: Record<string, string> = {}) => app.inject({ method: 'GET', url: `/v1/cubes/sad_test/query?format=csv&q=${q}`, headers: { ...national, ...headers } });
@@ -224,6 +234,17 @@ t.test('warm-up: default views of Italia and each Regione, then users hit them',
   // The ATS warmed for region 12 (its first by code): another user of it finds its Confronti Locali, benchmarks included, ready.
   t.equal(tasks.filter((x) => x.principal.profile === 'ats' && x.principal.scope === a1).length, 1);
   t.equal(await engineCalls(() => runReport(warm.context(), report, { filters: {} }, { ...ats(a1), id: 'another user' })), 0);
+
+  // The cost statistics of every scope are ready too: the first request of a comune, an ATS or an ente nobody asked for estimates without the engine.
+  const ctx = warm.context();
+  const last = <T>(xs: readonly T[]) => xs[xs.length - 1];
+  const firstTime: Principal[] = [
+    { id: 'u', profile: 'comunale', scope: last(ctx.directory.all('comune')).code },
+    { id: 'u', profile: 'ats', scope: last(ctx.directory.all('ats')).code },
+    { id: 'u', profile: 'ente', scope: last(ctx.directory.allProviders().filter((p) => p.type === 'comune')).code },
+  ];
+  const years = QuerySpecSchema.parse({ measures: ['beneficiari'], rows: ['anno'] });
+  for (const p of firstTime) t.equal(await engineCalls(() => estimateCost(ctx, secure(planQuery(ctx.model, 'prestazioni', years), p, ctx), p)), 0, `${p.profile} ${p.scope}: statistics ready`);
 
   // The same data and model again: nothing to do; a load would start a new run.
   warm.warmer!.schedule(warm.snapshot());

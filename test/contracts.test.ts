@@ -65,6 +65,28 @@ t.test('an answer that breaks its schema is stopped, naming the fields', async (
   t.same(droppedPaths({ a: 1, r: [{ x: 1, y: 2 }], u: undefined }, { a: 1, r: [{ x: 1 }] }), ['r[0].y']);
 });
 
+t.test('a frozen answer (what the result cache serves) is encoded once per schema; any other answer at every request', async (t) => {
+  let encodes = 0;
+  const Out = z.object({ rows: z.array(z.object({ n: z.number() })) }).check(() => void encodes++);
+  const fresh = { rows: [{ n: 3 }] };
+  for (const check of ['strict', 'encode'] as const) {
+    const frozen = Object.freeze({ rows: Object.freeze([Object.freeze({ n: 1 }), Object.freeze({ n: 2 })]) });
+    const app = Fastify({ logger: false }).withTypeProvider<ZodTypeProvider>();
+    app.setSerializerCompiler(responseSerializer(check));
+    app.get('/frozen', { schema: { response: { 200: Out } } }, async () => frozen as never);
+    app.get('/fresh', { schema: { response: { 200: Out } } }, async () => fresh);
+    await app.ready();
+    encodes = 0;
+    const bodies = [];
+    for (let i = 0; i < 3; i++) bodies.push((await app.inject('/frozen')).body);
+    t.same(bodies, Array(3).fill('{"rows":[{"n":1},{"n":2}]}'), `${check}: the same answer each time`);
+    t.equal(encodes, 1, `${check}: the frozen answer was encoded once`);
+    for (let i = 0; i < 3; i++) t.equal((await app.inject('/fresh')).body, '{"rows":[{"n":3}]}');
+    t.equal(encodes, 4, `${check}: an answer that may change is encoded at every request`);
+    await app.close();
+  }
+});
+
 t.test('a plain Error reaches the client as a typed 500 with the request id', async (t) => {
   const app = await bareApp('strict');
   t.teardown(() => app.close());

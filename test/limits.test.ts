@@ -10,6 +10,8 @@ import t from 'tap';
 import { createEngine, type Engine } from '../server/engine/client.ts';
 import { limitError } from '../server/engine/limits.ts';
 import { estimateCost } from '../server/query/cost.ts';
+import { createQueryContext } from '../server/context.ts';
+import { loadModel } from '../server/model/load.ts';
 import { runQuery } from '../server/query/execute.ts';
 import { planQuery } from '../server/query/planner.ts';
 import { QuerySpecSchema, type QuerySpecInput } from '../server/plan/spec.ts';
@@ -59,6 +61,30 @@ t.test('the estimate counts members per dimension within scope, times grouping s
   t.same(c.members, { regione: 1, comune: 1, genere: 2, anno: 2 }, 'scope and filters narrow the members');
   t.equal(c.scanned, Number(place.rows), "the comune's own rows");
   t.equal(c.rows, Math.min(1 * 2 * 2, Number(place.rows)), 'regione and comune are one hierarchy: counted once');
+});
+
+t.test("the scope statistics of every ATS come from one engine query, and each ATS's estimate counts its own rows only", async (t) => {
+  // A fresh model: counts are kept per model and data version.
+  const fresh = await createQueryContext(engine, loadModel({ dir: 'cubes' }));
+  const sql: string[] = [];
+  const counting: Engine = { ...engine, query: (q, params, o) => (sql.push(q), engine.query(q, params, o)) };
+  fresh.engine = counting;
+  const byAts = await engine.query<{ ats: string; rows: string; anni: string }>(`SELECT ats, count() rows, uniqExact(anno) anni FROM ${P} GROUP BY ats ORDER BY rows DESC, ats LIMIT 3`);
+  t.equal(byAts.length, 3);
+  const spec = QuerySpecSchema.parse({ measures: ['beneficiari'], rows: ['anno'] });
+  for (const { ats, rows, anni } of byAts) {
+    const principal = { id: `test:${ats}`, profile: 'ats' as const, scope: ats };
+    const e = await estimateCost(fresh, secure(planQuery(fresh.model, 'prestazioni', spec), principal, fresh), principal);
+    t.equal(e.scanned, Number(rows), `${ats}: its own ${rows} rows`);
+    t.same(e.members, { anno: Number(anni) }, `${ats}: the years in its own rows`);
+  }
+  t.equal(sql.length, 1, 'one engine query for the three ATS');
+  t.match(sql[0], /GROUP BY/);
+  // The result cache runs each computation in a copy of the context: the counts are still there.
+  const first = { id: 'test:again', profile: 'ats' as const, scope: byAts[0].ats };
+  const copy = { ...fresh, cache: undefined };
+  t.equal((await estimateCost(copy, secure(planQuery(copy.model, 'prestazioni', spec), first, copy), first)).scanned, Number(byAts[0].rows));
+  t.equal(sql.length, 1, 'a copy of the context asks the engine nothing');
 });
 
 t.test('the killer query is refused before it runs, with how to narrow it; the server answers the next request', async (t) => {

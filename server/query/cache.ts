@@ -4,8 +4,10 @@
  * answer (see `answerKey`): a load changes a data version, a hot reload
  * changes the model fingerprint, so a new key is asked for and nothing stale
  * is ever served; old entries simply age out. Identical requests in flight
- * share one execution. Values are shared between callers: treat them as
- * read-only.
+ * share one execution. Values are shared between callers: a kept value is
+ * deeply frozen, so a caller that would change it fails loudly instead of
+ * changing what the next caller is served, and the JSON serialiser may keep
+ * the one serialisation of a frozen answer (server/http/serializer.ts).
  */
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
@@ -77,7 +79,7 @@ export class ResultCache {
     if (user) this.users++;
     const run = (async () => {
       try {
-        const value = await compute();
+        const value = deepFreeze(await compute());
         const bytes = JSON.stringify(value)?.length ?? 0;
         // An answer larger than the whole cache is served, not kept.
         if (bytes <= this.maxBytes) this.store.set(id, { value, bytes });
@@ -104,6 +106,14 @@ export class ResultCache {
   stats(): CacheStats {
     return { hits: this.hits, misses: this.misses, entries: this.store.size, bytes: this.store.calculatedSize, maxBytes: this.maxBytes, inFlight: this.inFlight.size, userInFlight: this.users };
   }
+}
+
+/** Freezes a value and everything it holds (plain objects and arrays: what answers and engine rows are made of). */
+export function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
+  return value;
 }
 
 const digest = (key: string) => createHash('sha256').update(key).digest('base64url');

@@ -7,16 +7,17 @@
  *
  * Member counts come from the model (bands, inline lists), from one small
  * count query on a member table, or from the scope's statistics (its rows and
- * the distinct values of the dimensions drawn from the data, one query), all
- * cached per query context, that is per model and data version.
+ * the distinct values of the dimensions drawn from the data, one query for
+ * every scope of a kind), all cached per query context, that is per model and
+ * data version.
  */
 import { unavailableError, type EngineLimits } from '../engine/limits.ts';
 import { missingTableError } from './engine-errors.ts';
 import { AppError } from '../errors.ts';
-import type { Cube, Dimension } from '../model/types.ts';
+import type { Cube, Dimension, Model } from '../model/types.ts';
 import type { Principal } from '../security/principal.ts';
-import { secureMembers, secureScan } from '../security/gate.ts';
-import { compileAggregate, MEASURE_ALIAS } from './compile.ts';
+import { SCOPE_GROUP, secureMembers, secureScan, secureScanPerScope } from '../security/gate.ts';
+import { compileAggregate, DIMENSION_ALIAS, MEASURE_ALIAS } from './compile.ts';
 import type { QueryContext } from './execute.ts';
 import type { AggregatePlan, PlanMeasure, QueryPlan } from '../plan/plan.ts';
 import { declaredKeys, keyExpr } from '../plan/predicates.ts';
@@ -31,7 +32,12 @@ export interface CostEstimate {
   readonly members: Readonly<Record<string, number>>;
 }
 
-const caches = new WeakMap<QueryContext, Map<string, Promise<unknown>>>();
+/**
+ * Counts kept per model (a hot reload brings a new one) and data version: not per context object,
+ * which the result cache copies for every computation it runs. Only the latest data version's
+ * counts are kept: a load starts afresh.
+ */
+const caches = new WeakMap<Model, { versions: string; counts: Map<string, Promise<unknown>> }>();
 
 /** Estimates an answer's size; cheap: at most a few cached count queries. */
 export async function estimateCost(ctx: QueryContext, plan: QueryPlan, principal: Principal): Promise<CostEstimate> {
@@ -97,16 +103,38 @@ interface ScopeStatistics {
 
 /**
  * The cube's rows within the caller's scope and the distinct members of its dimensions drawn from
- * the data, in one query through the gate (one scan and one round trip for the first request of a
- * scope, instead of one per count), cached per scope.
+ * the data. Computed for every scope of the caller's kind at once (one engine query grouped by the
+ * scope's key: every ATS, every comune…, 20–40 ms at 2M rows, about as much as one scope alone)
+ * and cached per model and data version: a burst of first requests from many ATS costs one query,
+ * not one each, and the warm-up computes them before users come (`warmCostStatistics`).
  */
 function scopeStatistics(ctx: QueryContext, cube: Cube, principal: Principal, scopeKey: string): Promise<ScopeStatistics> {
   const fromData = [...cube.dimensions.values()].filter(drawnFromData);
-  const plan = secureScan(countPlan(cube.name, cube.table, [{ name: 'rows', aggregate: 'count' }, ...fromData.map((d) => ({ name: `d_${d.name}`, aggregate: 'uniqExact' as const, arg: keyExpr(d) }))]), cube, principal, ctx);
-  return cached(ctx, `statistics\0${cube.name}\0${plan.where.length ? scopeKey : '*'}`, async () => {
-    const row = await count(ctx, plan);
-    return { rows: row.rows, members: Object.fromEntries(fromData.map((d) => [d.name, row[`d_${d.name}`]])) };
-  });
+  const scan = countPlan(cube.name, cube.table, [{ name: 'rows', aggregate: 'count' }, ...fromData.map((d) => ({ name: `d_${d.name}`, aggregate: 'uniqExact' as const, arg: keyExpr(d) }))]);
+  const toStatistics = (row: Record<string, number> | undefined): ScopeStatistics => ({ rows: row?.rows ?? 0, members: Object.fromEntries(fromData.map((d) => [d.name, row?.[`d_${d.name}`] ?? 0])) });
+  const perScope = secureScanPerScope(scan, cube, principal, ctx);
+  if (perScope) {
+    const groups = cached(ctx, `statistics per scope\0${cube.name}\0${JSON.stringify(perScope.plan.dimensions[0].expr)}`, () => countGroups(ctx, perScope.plan));
+    return groups.then((g) => toStatistics(g.get(perScope.key)));
+  }
+  const plan = secureScan(scan, cube, principal, ctx);
+  return cached(ctx, `statistics\0${cube.name}\0${plan.where.length ? scopeKey : '*'}`, async () => toStatistics(await count(ctx, plan)));
+}
+
+/**
+ * The statistics of every scope of each kind a cube admits (Italia, every Regione, ATS, comune and
+ * ente), computed ahead of users' requests: a few grouped queries per cube. Called by the warm-up.
+ */
+export async function warmCostStatistics(ctx: QueryContext, principals: readonly Principal[]): Promise<void> {
+  for (const cube of ctx.model.cubes.values())
+    for (const principal of principals) {
+      try {
+        await scopeStatistics(ctx, cube, principal, `${principal.profile}:${principal.scope ?? ''}`);
+      } catch (err) {
+        // A cube this kind of principal may not read, or whose table is missing: nothing to prepare.
+        if (!(err instanceof AppError)) throw err;
+      }
+    }
 }
 
 /** A dimension whose members are the distinct values in the data: neither listed by the model nor kept in a member table. */
@@ -125,15 +153,17 @@ async function memberCount(ctx: QueryContext, cube: Cube, dim: Dimension, princi
   return row.n;
 }
 
-function cached<T>(ctx: QueryContext, key: string, compute: () => Promise<T>): Promise<T> {
-  let cache = caches.get(ctx);
-  if (!cache) caches.set(ctx, (cache = new Map()));
-  let hit = cache.get(key) as Promise<T> | undefined;
+async function cached<T>(ctx: QueryContext, key: string, compute: () => Promise<T>): Promise<T> {
+  const versions = JSON.stringify((await ctx.dataStatus()).versions);
+  let kept = caches.get(ctx.model);
+  if (kept?.versions !== versions) caches.set(ctx.model, (kept = { versions, counts: new Map() }));
+  const counts = kept.counts;
+  let hit = counts.get(key) as Promise<T> | undefined;
   if (!hit) {
     hit = compute();
-    cache.set(key, hit);
+    counts.set(key, hit);
     // A failure (engine down) is not remembered.
-    hit.catch(() => cache.delete(key));
+    hit.catch(() => counts.delete(key));
   }
   return hit;
 }
@@ -144,10 +174,20 @@ function countPlan(cube: string, table: string, measures: PlanMeasure[]): Aggreg
 }
 
 async function count(ctx: QueryContext, plan: AggregatePlan): Promise<Record<string, number>> {
+  const [row] = await countRows(ctx, plan);
+  return Object.fromEntries(plan.measures.map((m) => [m.name, Number(row?.[MEASURE_ALIAS(m.name)] ?? 0)]));
+}
+
+/** Counts of a per-scope scan, by the scope's key. */
+async function countGroups(ctx: QueryContext, plan: AggregatePlan): Promise<Map<string, Record<string, number>>> {
+  const rows = await countRows(ctx, plan);
+  return new Map(rows.map((row) => [String(row[DIMENSION_ALIAS(SCOPE_GROUP)]), Object.fromEntries(plan.measures.map((m) => [m.name, Number(row[MEASURE_ALIAS(m.name)] ?? 0)]))]));
+}
+
+async function countRows(ctx: QueryContext, plan: AggregatePlan): Promise<Record<string, unknown>[]> {
   const { sql, params } = compileAggregate(plan, ctx.engine.table);
   try {
-    const [row] = await ctx.engine.query<Record<string, unknown>>(sql, params);
-    return Object.fromEntries(plan.measures.map((m) => [m.name, Number(row?.[MEASURE_ALIAS(m.name)] ?? 0)]));
+    return await ctx.engine.query<Record<string, unknown>>(sql, params);
   } catch (err) {
     throw missingTableError(err, plan.cube, plan.table) ?? unavailableError(err) ?? err;
   }

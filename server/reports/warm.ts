@@ -1,6 +1,7 @@
 /**
  * Warm-up of the result cache: after each new snapshot (start, load, hot
- * reload) compute in the background the default view of every report for
+ * reload) compute in the background, first the cost estimate's statistics of
+ * every scope (a few grouped queries per cube: query/cost.ts), then the default view of every report for
  * Italia and for each Regione, and the benchmark series (Regione, Italia) of
  * the comparison reports as an ATS of each region sees them (their engine
  * rows serve every ATS of that region: see query/execute.ts). Low priority:
@@ -14,6 +15,8 @@ import type { Principal, Profile } from '../security/principal.ts';
 import type { Report } from './load.ts';
 import { mayOpenReport } from '../security/reports.ts';
 import { runReport } from './run.ts';
+import { warmCostStatistics } from '../query/cost.ts';
+import type { Directory } from '../security/directory.ts';
 
 export interface WarmProgress {
   state: 'idle' | 'running' | 'done' | 'stopped';
@@ -53,6 +56,19 @@ export function warmTasks(snapshot: Snapshot): WarmTask[] {
     if (ats) for (const report of compared) tasks.push({ report, principal: { id: 'warm-up', profile: 'ats', scope: ats.code } });
   }
   return tasks;
+}
+
+/** One principal of each kind of scope: the cost statistics of a kind are computed for all its scopes at once. */
+function scopeKinds(directory: Directory): Principal[] {
+  const first = <T>(xs: readonly T[]) => xs.slice(0, 1);
+  return [
+    { id: 'warm-up', profile: 'nazionale' },
+    ...first(directory.all('regione')).map((p) => ({ id: 'warm-up', profile: 'regionale' as const, scope: p.code })),
+    ...first(directory.all('ats')).map((p) => ({ id: 'warm-up', profile: 'ats' as const, scope: p.code })),
+    ...first(directory.all('comune')).map((p) => ({ id: 'warm-up', profile: 'comunale' as const, scope: p.code })),
+    // Providers by the kind of their seat: on cubes read by seat, each kind is a different grouping.
+    ...[...new Map(directory.allProviders().map((p) => [p.type, p])).values()].map((p) => ({ id: 'warm-up', profile: 'ente' as const, scope: p.code })),
+  ];
 }
 
 export class Warmer {
@@ -100,6 +116,11 @@ export class Warmer {
     const tasks = warmTasks(snapshot);
     const t0 = performance.now();
     this.state = { state: 'running', total: tasks.length, done: 0, failed: 0, startedAt: new Date().toISOString(), finishedAt: null, lastError: null };
+    try {
+      await warmCostStatistics(ctx, scopeKinds(ctx.directory));
+    } catch (err) {
+      this.state.lastError = `statistiche della stima del costo: ${(err as Error).message}`;
+    }
     for (const task of tasks) {
       await new Promise((r) => setImmediate(r));
       while (ctx.cache!.busy() && run === this.run) await new Promise((r) => setTimeout(r, this.opts.pollMs ?? 50));

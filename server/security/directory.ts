@@ -81,6 +81,11 @@ export class Directory {
     return this.providers.get(code);
   }
 
+  /** Every provider, in code order. */
+  allProviders(): Provider[] {
+    return [...this.providers.values()].sort((a, b) => a.code.localeCompare(b.code));
+  }
+
   /** True when `place` is `scope` or lies inside it. */
   contains(scope: Place, place: Place): boolean {
     if (scope.level === 'regione') return place.regione === scope.code;

@@ -19,7 +19,7 @@ import { benchmarkOf, suppressThinCells } from './benchmark.ts';
 import type { Directory } from './directory.ts';
 import { cellKeySecret, perturb, withCellKeys } from './disclosure.ts';
 import type { Principal } from './principal.ts';
-import { checkTerritoryFilters, ponAts, resolveScope, restrict } from './scope.ts';
+import { checkTerritoryFilters, ponAts, resolveScope, restrict, scopePredicate } from './scope.ts';
 
 export interface GateContext {
   readonly model: Model;
@@ -115,6 +115,24 @@ export function secureScan(plan: AggregatePlan, cube: Cube, principal: Principal
   checkCubeAccess(cube, principal);
   return restrict(plan, cube, resolveScope(principal, ctx.directory));
 }
+
+/**
+ * The same scan for every scope of the caller's kind at once, and the caller's own group: the plan
+ * grouped by the key its scope predicate tests (the ATS code for an ATS user…) instead of restricted
+ * to one value. For counts that are not an answer (a cost estimate's statistics: one engine query
+ * for all the ATS instead of one per ATS); whoever reads the rows reads only the group `key`.
+ * `undefined` when the scope is not one key (Nazionale: restrict nothing; use `secureScan`).
+ */
+export function secureScanPerScope(plan: AggregatePlan, cube: Cube, principal: Principal, ctx: GateContext): { plan: AggregatePlan; key: string } | undefined {
+  checkCubeAccess(cube, principal);
+  const predicate = scopePredicate(cube, resolveScope(principal, ctx.directory));
+  if (predicate?.kind !== 'in' || predicate.negate || predicate.values.length !== 1) return undefined;
+  const group = { name: SCOPE_GROUP, axis: 'rows' as const, expr: predicate.expr, sortExpr: predicate.expr };
+  return { plan: { ...plan, dimensions: [group, ...plan.dimensions] }, key: String(predicate.values[0]) };
+}
+
+/** The dimension a per-scope scan is grouped by (`secureScanPerScope`). */
+export const SCOPE_GROUP = '__scope';
 
 /**
  * PON microdata: plans over the PON tables (each has an `ats` column). The
