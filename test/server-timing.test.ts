@@ -29,14 +29,14 @@ function parse(header: string | undefined): Map<string, { dur?: number; desc?: s
 
 const body = { measures: ['beneficiari', 'importo'], rows: ['categoria'], totals: true };
 
-t.test('a computed answer: estimate, queue, engine and total; cache miss', async (t) => {
+t.test('a computed answer: estimate, queue, engine, protect, labels and total; cache miss', async (t) => {
   const res = await demo.app.inject({ method: 'POST', url: '/v1/cubes/prestazioni/query', headers, payload: body });
   t.equal(res.statusCode, 200);
   const timing = parse(res.headers['server-timing'] as string);
-  t.same([...timing.keys()].sort(), ['cache', 'engine', 'estimate', 'queue', 'total']);
+  t.same([...timing.keys()].sort(), ['cache', 'engine', 'estimate', 'labels', 'protect', 'queue', 'total']);
   t.equal(timing.get('cache')!.desc, 'miss');
-  for (const name of ['estimate', 'queue', 'engine', 'total']) t.ok(Number.isFinite(timing.get(name)!.dur) && timing.get(name)!.dur! >= 0, `${name} has a duration`);
-  t.ok(timing.get('total')!.dur! >= timing.get('engine')!.dur!, 'the total includes the engine');
+  for (const name of ['estimate', 'queue', 'engine', 'protect', 'labels', 'total']) t.ok(Number.isFinite(timing.get(name)!.dur) && timing.get(name)!.dur! >= 0, `${name} has a duration`);
+  t.ok(timing.get('total')!.dur! >= timing.get('engine')!.dur! + timing.get('protect')!.dur!, 'the total includes the engine and the protection');
 });
 
 t.test('the same answer again: from the cache, no estimate, queue or engine', async (t) => {

@@ -98,37 +98,42 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   const [mainRows, ...denominators] = shared ? await shared.get(await engineRowsKey(ctx, plan), engineRows, { background: ctx.background }) : await engineRows();
 
   const dims = plan.main.dimensions;
-  const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
-  const measures = [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)];
-  const disclosed = applyDisclosure((truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map((raw) => toResultRow(plan, raw)), plan.main, measures, secured.disclosure);
-  let rows: ResultRow[] = disclosed.rows;
-  const suppression = disclosed.suppression;
+  // Engine rows to published rows: disclosure control, cross ratios, ordering and paging.
+  const { rows, suppression, truncated } = timing.timeSync('protect', () => {
+    const truncatedInEngine = plan.main.limit !== undefined && mainRows.length > plan.main.limit;
+    const measures = [...plan.main.measures.map((m) => m.name), ...plan.main.ratios.map((r) => r.name), ...plan.crossRatios.map((r) => r.name)];
+    const disclosed = applyDisclosure((truncatedInEngine ? mainRows.slice(0, plan.main.limit) : mainRows).map(resultRowReader(plan)), plan.main, measures, secured.disclosure);
+    let rows: ResultRow[] = disclosed.rows;
+    const suppression = disclosed.suppression;
 
-  plan.crossRatios.forEach((ratio, i) => {
-    const index = new Map<string, number>();
-    for (const raw of denominators[i]) index.set(sharedKey(ratio.sharedDimensions, toResultRow({ ...plan, main: ratio.plan }, raw, false)), Number(raw[MEASURE_ALIAS(ratio.measure)]));
-    for (const row of rows) {
-      const den = index.get(sharedKey(ratio.sharedDimensions, row));
-      const num = row[ratio.numerator] as number | null;
-      row[ratio.name] = den && num !== null ? num / den : null;
+    plan.crossRatios.forEach((ratio, i) => {
+      const index = new Map<string, number>();
+      const read = resultRowReader({ ...plan, main: ratio.plan }, false);
+      for (const raw of denominators[i]) index.set(sharedKey(ratio.sharedDimensions, read(raw)), Number(raw[MEASURE_ALIAS(ratio.measure)]));
+      for (const row of rows) {
+        const den = index.get(sharedKey(ratio.sharedDimensions, row));
+        const num = row[ratio.numerator] as number | null;
+        row[ratio.name] = den && num !== null ? num / den : null;
+      }
+    });
+
+    let truncated = truncatedInEngine;
+    if (latePaging) {
+      if (lateOrder?.length) rows = stableSort(rows, lateOrder, plan.main.dimensions);
+      truncated = rows.length > spec.offset + spec.limit;
+      rows = rows.slice(spec.offset, spec.offset + spec.limit);
     }
+
+    // Base measures needed only to compute a ratio are not part of the answer.
+    const outputs = new Set(plan.outputs);
+    for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name)) delete row[m.name];
+    return { rows, suppression, truncated };
   });
-
-  let truncated = truncatedInEngine;
-  if (latePaging) {
-    if (lateOrder?.length) rows = stableSort(rows, lateOrder, plan.main.dimensions);
-    truncated = rows.length > spec.offset + spec.limit;
-    rows = rows.slice(spec.offset, spec.offset + spec.limit);
-  }
-
-  // Base measures needed only to compute a ratio are not part of the answer.
-  const outputs = new Set(plan.outputs);
-  for (const row of rows) for (const m of plan.main.measures) if (!outputs.has(m.name)) delete row[m.name];
 
   const cube = plan.cube;
   const labels: Record<string, Record<string, Label>> = {};
   const filterDims = [...new Set(spec.filters.map((f) => f.dimension))];
-  await Promise.all(
+  await timing.time('labels', () => Promise.all(
     [...new Set([...dims.map((d) => d.name), ...filterDims])].map(async (name) => {
       const dim = findDimension(cube, name);
       const keys = new Set<string | number>();
@@ -136,7 +141,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
       for (const f of spec.filters) if (f.dimension === name) for (const v of 'values' in f ? f.values : [f.value]) keys.add(v);
       labels[name] = await ctx.labels.lookup(dim, [...keys]);
     }),
-  );
+  ));
 
   const status = await ctx.dataStatus();
   return {
@@ -170,33 +175,39 @@ async function execute(engine: Engine, plan: AggregatePlan, heavy: boolean): Pro
   }
 }
 
-function toResultRow(plan: QueryPlan, raw: RawRow, withMeasures = true): ResultRow {
-  const row: ResultRow = {};
-  const dims = plan.main.dimensions;
-  const grouping = Number(raw[GROUPING_ALIAS] ?? 0);
-  const rollup: string[] = [];
-  dims.forEach((d, i) => {
+/**
+ * Engine rows to result rows: dimension keys typed, rolled-up dimensions null (and listed in
+ * `rollup`), measures as numbers (hidden cell keys and unit lists as they are). The column names
+ * and types are worked out once per plan, not once per row: a national answer has tens of
+ * thousands of rows.
+ */
+function resultRowReader(plan: QueryPlan, withMeasures = true): (raw: RawRow) => ResultRow {
+  const dims = plan.main.dimensions.map((d, i, all) => ({ name: d.name, alias: DIMENSION_ALIAS(d.name), integer: plan.cube.dimensions.get(d.name)?.type === 'integer', bit: all.length - 1 - i }));
+  const measures = withMeasures ? plan.main.measures.map((m) => ({ name: m.name, alias: MEASURE_ALIAS(m.name), aggregate: m.aggregate })) : [];
+  const ratios = withMeasures ? plan.main.ratios.map((r) => ({ name: r.name, alias: MEASURE_ALIAS(r.name) })) : [];
+  return (raw) => {
+    const row: ResultRow = {};
     // grouping(d1, …, dn) sets bit (n-1-i) when dimension i is rolled up.
-    const rolled = (grouping >> (dims.length - 1 - i)) & 1;
-    if (rolled) {
-      rollup.push(d.name);
-      row[d.name] = null;
-      return;
+    const grouping = Number(raw[GROUPING_ALIAS] ?? 0);
+    let rollup: string[] | undefined;
+    for (const d of dims) {
+      if ((grouping >> d.bit) & 1) {
+        (rollup ??= []).push(d.name);
+        row[d.name] = null;
+        continue;
+      }
+      const v = raw[d.alias];
+      row[d.name] = v === null || v === undefined ? null : d.integer ? Number(v) : String(v);
     }
-    const v = raw[DIMENSION_ALIAS(d.name)];
-    const dim = plan.cube.dimensions.get(d.name);
-    row[d.name] = v === null || v === undefined ? null : dim?.type === 'integer' ? Number(v) : String(v);
-  });
-  if (withMeasures) {
-    for (const m of plan.main.measures) {
-      const v = raw[MEASURE_ALIAS(m.name)];
+    for (const m of measures) {
+      const v = raw[m.alias];
       // A hidden list (a benchmark cell's units) stays a list until the gate has counted it.
       row[m.name] = m.aggregate === 'cellKey' ? String(v) : m.aggregate === 'groupUniqArray' ? (v as never) : numberOrNull(v, m.aggregate === 'sum');
     }
-    for (const r of plan.main.ratios) row[r.name] = numberOrNull(raw[MEASURE_ALIAS(r.name)], false);
-  }
-  if (rollup.length) row.rollup = rollup;
-  return row;
+    for (const r of ratios) row[r.name] = numberOrNull(raw[r.alias], false);
+    if (rollup) row.rollup = rollup;
+    return row;
+  };
 }
 
 function numberOrNull(v: unknown, money: boolean): number | null {

@@ -2,7 +2,9 @@
  * Where the time of one answer went, for the `Server-Timing` response header
  * (shown by browsers' developer tools, readable from R, Python or curl -i):
  * `cache` (hit or miss), `estimate` (cost before running), `queue` (waiting
- * for the scheduler), `engine` (the engine's queries), `total`.
+ * for the scheduler), `engine` (the engine's queries, their rows parsed),
+ * `protect` (engine rows to published rows: disclosure control, ordering and
+ * paging), `labels` (member labels), `total`.
  */
 export class Timing {
   private readonly start = performance.now();
@@ -13,6 +15,16 @@ export class Timing {
     const t0 = performance.now();
     try {
       return await fn();
+    } finally {
+      this.add(name, performance.now() - t0);
+    }
+  }
+
+  /** The same for synchronous work. */
+  timeSync<T>(name: string, fn: () => T): T {
+    const t0 = performance.now();
+    try {
+      return fn();
     } finally {
       this.add(name, performance.now() - t0);
     }

@@ -95,30 +95,33 @@ export function amountFactor(u: number): number {
  */
 export function perturb(rows: readonly ResultRow[], plan: AggregatePlan, rule: Disclosure): ResultRow[] {
   const table = ptableFor(rule);
-  const count = (row: ResultRow, n: string, measure: string) => perturbCount(table, Number(row[n] ?? 0), splitKey(String(row[KEY(measure)])).count);
+  // What to do with each measure, worked out once per plan (names of its hidden measures included), not once per row.
+  const counts = plan.measures.filter((m) => !isHidden(m.name) && (m.aggregate === 'uniqExact' || m.aggregate === 'count') && !rule.exact.includes(m.name)).map((m) => ({ name: m.name, key: KEY(m.name) }));
+  const amounts = plan.measures.filter((m) => !isHidden(m.name) && m.aggregate === 'sum').map((m) => ({ name: m.name, key: KEY(m.name), top: TOP(m.name), subset: m.where ? { persons: SUBSET(m.name), key: KEY(SUBSET(m.name)) } : undefined }));
+  const personsKey = KEY(PERSONS);
+  const count = (row: ResultRow, n: string, key: string) => perturbCount(table, Number(row[n] ?? 0), splitKey(String(row[key])).count);
   const out: ResultRow[] = [];
   for (const row of rows) {
-    if (count(row, PERSONS, PERSONS) === 0) continue;
-    for (const m of plan.measures) {
-      if (isHidden(m.name) || row[m.name] === null || row[m.name] === undefined) continue;
-      if ((m.aggregate === 'uniqExact' || m.aggregate === 'count') && !rule.exact.includes(m.name)) row[m.name] = count(row, m.name, m.name);
-      else if (m.aggregate === 'sum') row[m.name] = publishAmount(row, m, rule, count);
+    if (count(row, PERSONS, personsKey) === 0) continue;
+    // The published row: every field but the hidden measures (built anew rather than deleting from the engine's row, which is slower).
+    const published: ResultRow = {};
+    for (const name in row) if (!isHidden(name)) published[name] = row[name];
+    for (const m of counts) if (row[m.name] !== null && row[m.name] !== undefined) published[m.name] = count(row, m.name, m.key);
+    for (const m of amounts) {
+      if (row[m.name] === null || row[m.name] === undefined) continue;
+      // An amount over a subset of the cell (a measure with `where`) is 0 when its persons are published as 0, as for no persons.
+      if (m.subset && count(row, m.subset.persons, m.subset.key) === 0) published[m.name] = 0;
+      else {
+        const noise = rule.amountNoise * amountFactor(splitKey(String(row[m.key])).amount) * Number(row[m.top] ?? 0);
+        published[m.name] = Math.round(((row[m.name] as number) + noise) * 100) / 100;
+      }
     }
     for (const r of plan.ratios) {
-      const num = row[r.numerator] as number | null;
-      const den = row[r.denominator] as number | null;
-      row[r.name] = num === null || !den ? null : num / den;
+      const num = published[r.numerator] as number | null;
+      const den = published[r.denominator] as number | null;
+      published[r.name] = num === null || !den ? null : num / den;
     }
-    for (const name of Object.keys(row)) if (isHidden(name)) delete row[name];
-    out.push(row);
+    out.push(published);
   }
   return out;
-}
-
-function publishAmount(row: ResultRow, m: PlanMeasure, rule: Disclosure, count: (row: ResultRow, n: string, measure: string) => number): number {
-  // An amount over a subset of the cell (a measure with `where`) is 0 when its persons are published as 0, as for no persons.
-  if (m.where && count(row, SUBSET(m.name), SUBSET(m.name)) === 0) return 0;
-  const top = Number(row[TOP(m.name)] ?? 0);
-  const noise = rule.amountNoise * amountFactor(splitKey(String(row[KEY(m.name)])).amount) * top;
-  return Math.round(((row[m.name] as number) + noise) * 100) / 100;
 }
