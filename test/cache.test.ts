@@ -120,6 +120,23 @@ t.test('two scopes never share an entry; identical secured plans do', async (t) 
   t.same((await runQuery(ctx, 'prestazioni', bench, ats(a2))).rows, (await runQuery(uncached, 'prestazioni', bench, ats(a2))).rows, 'and are the figures it gets alone');
 });
 
+t.test('a repeated report is the same kept object (one serialisation); another scope or another filter is another report', async (t) => {
+  const ctx = registry.context();
+  const report = registry.reports().get('prospetto_categoria')!;
+  const first = await runReport(ctx, report, { filters: {} }, ats(a1));
+  let again!: typeof first;
+  t.equal(await engineCalls(async () => (again = await runReport(ctx, report, { filters: {} }, { ...ats(a1), id: 'another user' }))), 0);
+  t.equal(again, first, 'the very same object');
+  t.ok(Object.isFrozen(again) && Object.isFrozen(again.tables[0].series[0].result.rows), 'frozen, as every kept answer');
+  const other = await runReport(ctx, report, { filters: {} }, ats(a2));
+  t.not(other, first);
+  t.equal(other.territory?.code, a2);
+  t.same(other, await runReport(await createQueryContext(real, ctx.model), report, { filters: {} }, ats(a2)), 'the figures it gets without a cache');
+  const filtered = await runReport(ctx, report, { filters: { anno: [2022] } }, ats(a1));
+  t.not(filtered, first);
+  t.notSame(filtered.tables, first.tables, 'another filter, other figures');
+});
+
 t.test('N concurrent identical requests reach the engine once', async (t) => {
   const payload = { measures: ['beneficiari', 'importo'], rows: ['regione', 'genere'], totals: true };
   const before = stats();

@@ -47,6 +47,8 @@ interface Entry {
 export class ResultCache {
   private readonly store: LRUCache<string, Entry>;
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** The key each kept value is kept under: what a composition of kept answers is keyed by (`keyOf`). */
+  private readonly keys = new WeakMap<object, string>();
   private hits = 0;
   private misses = 0;
   private users = 0;
@@ -82,7 +84,10 @@ export class ResultCache {
         const value = deepFreeze(await compute());
         const bytes = JSON.stringify(value)?.length ?? 0;
         // An answer larger than the whole cache is served, not kept.
-        if (bytes <= this.maxBytes) this.store.set(id, { value, bytes });
+        if (bytes <= this.maxBytes) {
+          this.store.set(id, { value, bytes });
+          if (value !== null && typeof value === 'object') this.keys.set(value, id);
+        }
         return value;
       } finally {
         this.inFlight.delete(id);
@@ -91,6 +96,14 @@ export class ResultCache {
     })();
     this.inFlight.set(id, run);
     return run;
+  }
+
+  /**
+   * The key a value this cache returned is kept under, or undefined (a value too large to keep,
+   * or not from this cache). Two values with the same key are the same answer.
+   */
+  keyOf(value: unknown): string | undefined {
+    return value !== null && typeof value === 'object' ? this.keys.get(value) : undefined;
   }
 
   /** Whether an answer is kept under `key` (without touching its recency). */
@@ -183,6 +196,21 @@ export async function engineRowsKey(ctx: QueryContext, plan: QueryPlan): Promise
 export async function cachedAnswer<T>(ctx: QueryContext, plan: QueryPlan & { readonly disclosure?: unknown }, compute: () => Promise<T>): Promise<T> {
   if (!ctx.cache) return compute();
   return ctx.cache.get(await answerKey(ctx, plan), compute, { background: ctx.background });
+}
+
+/**
+ * A document composed of kept answers (a report: its indicators and tables): kept too, under its
+ * own content with each part named by the key it is kept under, so that a repeated request gets
+ * the very same frozen object back (and the serialiser its one serialisation). Without a cache, or
+ * when a part is not kept (too large), the composition is returned as it is.
+ */
+export async function cachedComposition<T extends object>(ctx: QueryContext, composed: T, parts: readonly object[]): Promise<T> {
+  const cache = ctx.cache;
+  if (!cache) return composed;
+  const ids = new Map<object, string | undefined>(parts.map((p) => [p, cache.keyOf(p)]));
+  if ([...ids.values()].some((id) => id === undefined)) return composed;
+  const key = JSON.stringify(['composition', composed], (_k, v: unknown) => (v !== null && typeof v === 'object' && ids.has(v) ? ['part', ids.get(v)] : v));
+  return cache.get(key, async () => composed, { background: ctx.background });
 }
 
 /**

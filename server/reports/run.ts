@@ -5,6 +5,7 @@
  */
 import { AppError } from '../errors.ts';
 import { labelText } from '../present/crosstab.ts';
+import { cachedComposition } from '../query/cache.ts';
 import { runQuery, type QueryContext } from '../query/execute.ts';
 import type { Label, PerturbationInfo, QueryResult } from '../plan/result.ts';
 import type { Filter, QuerySpec } from '../plan/spec.ts';
@@ -104,7 +105,9 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
   }
 
   const any = kpiResult ?? tables[0]?.series[0]?.result;
-  return {
+  // A repeated request gets the same frozen report back (query/cache.ts): no second serialisation.
+  const parts = [...(kpiResult ? [kpiResult] : []), ...tables.flatMap((t) => t.series.map((s) => s.result))];
+  return cachedComposition<ReportResult>(ctx, {
     report: report.name,
     label: report.label,
     section: report.section,
@@ -117,5 +120,5 @@ export async function runReport(ctx: QueryContext, report: Report, req: ReportRe
     kpis,
     tables,
     ...(any?.perturbation ? { perturbation: any.perturbation } : {}),
-  };
+  }, parts);
 }
