@@ -1,7 +1,7 @@
 /**
- * Server-Timing: every query answer says where its time went (cost estimate, queue, engine, total),
+ * Server-Timing: every query answer says where its time went (cost estimate, queue, engine, protect, labels, total),
  * and whether it came from the result cache; an answer from the cache did no engine work.
- * Structure only: no assertion on how long anything took.
+ * A report answer says how long the report took. Structure only: no assertion on how long anything took.
  */
 import t from 'tap';
 import { ResultCache } from '../server/query/cache.ts';
@@ -45,4 +45,15 @@ t.test('the same answer again: from the cache, no estimate, queue or engine', as
   const timing = parse(res.headers['server-timing'] as string);
   t.same([...timing.keys()].sort(), ['cache', 'total']);
   t.equal(timing.get('cache')!.desc, 'hit');
+});
+
+t.test('a report answer says how long the report took; a repeat is the same document', async (t) => {
+  const ask = () => demo.app.inject({ method: 'POST', url: '/v1/reports/prospetto_categoria', headers, payload: {} });
+  const first = await ask();
+  t.equal(first.statusCode, 200);
+  const timing = parse(first.headers['server-timing'] as string);
+  t.same([...timing.keys()].sort(), ['report', 'total']);
+  t.ok(timing.get('total')!.dur! >= timing.get('report')!.dur!, 'the total includes the report');
+  const again = await ask();
+  t.equal(again.body, first.body, 'the same document');
 });

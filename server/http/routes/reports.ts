@@ -11,12 +11,26 @@ import type { QueryContext } from '../../query/execute.ts';
 import { cachedReads, stableJson } from '../../query/cache.ts';
 import { listMembers } from '../../query/members.ts';
 import type { Report } from '../../reports/load.ts';
-import { runReport } from '../../reports/run.ts';
+import { runReport, type ReportResult } from '../../reports/run.ts';
+import { Timing } from '../../query/timing.ts';
 import { mayOpenReport } from '../../security/reports.ts';
 import { audit, countCells } from '../audit.ts';
 import { principalOf } from '../auth.ts';
 import { answerEtag, notModified } from '../etag.ts';
 import { ProblemOut, ReportListOut, ReportOut } from '../schemas.ts';
+
+/** Titled documents of kept (frozen) reports, per language: a repeat is the same object, serialised once (http/serializer.ts). */
+const titledDocs = new WeakMap<ReportResult, Map<string, ReportResult & { title: string }>>();
+
+/** The report with its title in `lang`. */
+function titled(result: ReportResult, lang: 'it' | 'en'): ReportResult & { title: string } {
+  if (!Object.isFrozen(result)) return { ...result, title: labelText(result.label, lang) };
+  let byLang = titledDocs.get(result);
+  if (!byLang) titledDocs.set(result, (byLang = new Map()));
+  let doc = byLang.get(lang);
+  if (!doc) byLang.set(lang, (doc = Object.freeze({ ...result, title: labelText(result.label, lang) })));
+  return doc;
+}
 
 /** Filters with at most this many values list them inline; larger ones point to the members endpoint. */
 const INLINE_VALUES = 60;
@@ -67,7 +81,8 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
     const principal = principalOf(request);
     const ctx = opts.context();
     if (notModified(request, reply as FastifyReply, await answerEtag(ctx, principal, request, stableJson(report)))) return reply;
-    const result = await runReport(ctx, report, { territorio: request.body.territorio, filters: request.body.filtri }, principal);
+    const timing = new Timing();
+    const result = await timing.time('report', () => runReport(ctx, report, { territorio: request.body.territorio, filters: request.body.filtri }, principal));
     const counts = result.tables.flatMap((t) => t.series.map((x) => countCells(x.result)));
     audit(request, {
       report: report.name,
@@ -77,7 +92,8 @@ export const reportRoutes: FastifyPluginAsyncZod<{ context: () => QueryContext; 
       suppressed: result.kpis.filter((k) => k.suppressed).length + counts.reduce((n, c) => n + c.suppressed, 0),
     });
     const lang = request.query.lang ?? 'it';
-    const doc = { ...result, title: labelText(result.label, lang) };
+    const doc = titled(result, lang);
+    reply.header('server-timing', timing.header());
     return answer(reply as FastifyReply, REPORT, doc, format, answerHeaders({ ...result, name: report.name }, format, lang), { lang });
   });
 };
