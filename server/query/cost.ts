@@ -8,8 +8,7 @@
  * Member counts come from the model (bands, inline lists), from one small
  * count query on a member table, or from the scope's statistics (its rows and
  * the distinct values of the dimensions drawn from the data, one query for
- * every scope of a kind), all cached per query context, that is per model and
- * data version.
+ * every scope of a kind), all kept per model and data version.
  */
 import { unavailableError, type EngineLimits } from '../engine/limits.ts';
 import { missingTableError } from './engine-errors.ts';
