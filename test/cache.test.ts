@@ -12,7 +12,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModelRegistry } from '../server/admin/registry.ts';
 import { createQueryContext } from '../server/context.ts';
-import { prepareData } from '../server/data/bootstrap.ts';
 import type { Engine } from '../server/engine/client.ts';
 import { answerKey, ResultCache } from '../server/query/cache.ts';
 import { estimateCost } from '../server/query/cost.ts';
@@ -23,11 +22,10 @@ import { runReport } from '../server/reports/run.ts';
 import { warmTasks } from '../server/reports/warm.ts';
 import type { Principal } from '../server/security/principal.ts';
 import { secure } from '../server/security/gate.ts';
-import { tempEngine } from './helpers/engine.ts';
+import { preparedEngine } from './helpers/engine.ts';
 import { adminApp } from './helpers/admin-app.ts';
 
-const { engine: real, dir, dispose } = await tempEngine();
-await prepareData(real, { demoRows: 20_000, seed: 11, log: () => {} });
+const { engine: real, dir, dispose } = await preparedEngine(20_000, 11);
 
 /** The engine with its queries on the data tables counted. */
 const calls: string[] = [];

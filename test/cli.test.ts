@@ -1,4 +1,4 @@
-/** The command-line tools, run as a user runs them. */
+/** The command-line tools, run as a user runs them (demo-data: test/data-cli.test.ts). */
 import t from 'tap';
 import { join } from 'node:path';
 import { createVerifier, demoSecret } from '../server/security/tokens.ts';
@@ -7,17 +7,6 @@ import { cliSandbox, failure } from './helpers/cli.ts';
 const sandbox = cliSandbox('pas-cli-');
 t.teardown(sandbox.dispose);
 const { dataDir, tsx } = sandbox;
-
-t.test('demo-data generates with progress lines, then reuses the data', async (t) => {
-  const first = await tsx('server/cli/demo-data.ts', ['--rows', '5000', '--seed', '3']);
-  t.match(first.stdout, /\[dati\] territorio: 7904 comuni ISTAT, \d+ ATS generati/);
-  t.match(first.stdout, /\[dati\] prestazioni 2023: [\d.]+ righe generate/);
-  const again = await tsx('server/cli/demo-data.ts', ['--rows', '5000']);
-  t.match(again.stdout, /dati esistenti riusati/);
-  const bad = await failure(tsx('server/cli/demo-data.ts', ['--rows', 'molte']));
-  t.equal(bad.code, 2);
-  t.match(bad.stderr, /--rows deve essere un intero/);
-});
 
 t.test('token mints a JWT the server verifies; apikey creates, lists and revokes', async (t) => {
   const { stdout } = await tsx('server/cli/token.ts', ['--profile', 'ats', '--scope', 'ATS12005', '--sub', 'mario.rossi']);

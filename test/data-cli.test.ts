@@ -29,6 +29,7 @@ t.test('generates, reuses, and regenerates with --force', async (t) => {
   const first = await demoData(['--rows', '6_000', '--seed', '5']);
   t.match(first.stdout, /\[dati\] territorio: 7904 comuni ISTAT, \d+ ATS generati/);
   const n1 = generated(first.stdout);
+  t.match(first.stdout, /\[dati\] prestazioni 2023: [\d.]+ righe generate/, 'a progress line per year');
   t.ok(Math.abs(n1 - 6000) / 6000 < 0.1, `${n1} rows`);
   t.match(first.stdout, /\[dati\] SINA: /);
 

@@ -10,20 +10,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { prepareData } from '../server/data/bootstrap.ts';
 import { quoteIdentifier } from '../server/engine/client.ts';
 import { runLoad } from '../server/load/run.ts';
 import { loadModel } from '../server/model/load.ts';
 import { planMigration } from '../server/tables/migrate.ts';
-import { tempEngine } from './helpers/engine.ts';
+import { preparedEngine } from './helpers/engine.ts';
 
-const { engine, dispose } = await tempEngine();
+const { engine, dispose } = await preparedEngine(20_000, 11);
 const files = mkdtempSync(join(tmpdir(), 'pas-roundtrip-'));
 t.teardown(async () => {
   await dispose();
   rmSync(files, { recursive: true, force: true });
 });
-await prepareData(engine, { demoRows: 20_000, seed: 11, log: () => {} });
 const model = loadModel({ dir: 'cubes' });
 
 t.test('npm run schema finds every declared table as the demo data created it', async (t) => {

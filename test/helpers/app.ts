@@ -1,6 +1,5 @@
 import { createQueryContext } from '../../server/context.ts';
 import type { FastifyInstance } from 'fastify';
-import { prepareData } from '../../server/data/bootstrap.ts';
 import type { Engine, EngineConfig } from '../../server/engine/client.ts';
 import type { ThrottleOptions } from '../../server/http/throttle.ts';
 import { buildApp } from '../../server/http/app.ts';
@@ -13,7 +12,7 @@ import { ApiKeyStore } from '../../server/security/api-keys.ts';
 import { Directory } from '../../server/security/directory.ts';
 import type { Principal } from '../../server/security/principal.ts';
 import { createVerifier, mintToken } from '../../server/security/tokens.ts';
-import { tempEngine } from './engine.ts';
+import { preparedEngine } from './engine.ts';
 
 export const TEST_SECRET = 'test-secret-of-at-least-32-characters-long';
 /** The fixed secret of the cell key method's record keys in tests (hand-written SQL recomputes the keys with it). */
@@ -48,8 +47,7 @@ export interface DemoAppOptions {
 }
 
 export async function demoApp(rows = 60_000, seed = 7, opts: DemoAppOptions = {}): Promise<DemoApp> {
-  const { engine, dir, dispose } = await tempEngine(opts.engine);
-  await prepareData(engine, { demoRows: rows, seed, log: () => {} });
+  const { engine, dir, dispose } = await preparedEngine(rows, seed, opts.engine);
   const model = loadModel({ dir: 'cubes' });
   const context = await createQueryContext(engine, model, { cellKeySecret: TEST_CELL_KEY_SECRET, ...opts });
   const directory = context.directory;

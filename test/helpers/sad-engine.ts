@@ -3,18 +3,16 @@
  * included) and the SAD test cube's table created by the same migration an admin runs.
  */
 import type { Test } from 'tap';
-import { prepareData } from '../../server/data/bootstrap.ts';
 import type { Engine } from '../../server/engine/client.ts';
 import { loadModel, readDir } from '../../server/model/load.ts';
 import type { Model } from '../../server/model/types.ts';
 import { applyMigration, planMigration } from '../../server/tables/migrate.ts';
 import { SAD_CUBE } from '../fixtures/sad-cube.ts';
-import { tempEngine } from './engine.ts';
+import { preparedEngine } from './engine.ts';
 
 export async function sadEngine(t: Test): Promise<{ engine: Engine; model: Model; table: string }> {
-  const { engine, dispose } = await tempEngine();
+  const { engine, dispose } = await preparedEngine(1000, 3);
   t.teardown(dispose);
-  await prepareData(engine, { demoRows: 1000, seed: 3, log: () => {} });
   const model = loadModel({ files: { ...readDir('cubes'), 'cubes/sad_test.yaml': SAD_CUBE } });
   await applyMigration(engine, await planMigration(engine, model));
   return { engine, model, table: engine.table('sad_test') };
