@@ -72,8 +72,9 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
   };
   await fresh();
   const secret = randomBytes(32).toString('base64url');
-  // Answers checked as in production (NODE_ENV=production).
-  const app = await buildApp({ context: () => context, reports: () => reports, auth: { verify: await createVerifier({ secret }) }, responseCheck: 'encode' });
+  // Answers checked as in production (NODE_ENV=production). Rate limits off: every request comes from one address, and repeats
+  // served from the cache go well past the per-address budget (the limits are tested in test/throttle.test.ts).
+  const app = await buildApp({ context: () => context, reports: () => reports, auth: { verify: await createVerifier({ secret }) }, responseCheck: 'encode', throttle: false });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -137,8 +138,8 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
     first_p95_ms: +quantile(c.first, 0.95).toFixed(1),
     repeat_p50_ms: +quantile(c.repeat, 0.5).toFixed(1),
     repeat_p95_ms: +quantile(c.repeat, 0.95).toFixed(1),
-    repeat_server_p50_ms: +quantile(c.repeatServer, 0.5).toFixed(2),
-    repeat_server_p95_ms: +quantile(c.repeatServer, 0.95).toFixed(2),
+    repeat_server_p50_ms: c.repeatServer.length ? +quantile(c.repeatServer, 0.5).toFixed(2) : NaN,
+    repeat_server_p95_ms: c.repeatServer.length ? +quantile(c.repeatServer, 0.95).toFixed(2) : NaN,
     answers_computed: c.queries,
     ...(c.refused.length ? { refused: c.refused } : {}),
   }));
@@ -157,6 +158,6 @@ export function printReports(results: ReportBenchResult[]): void {
   });
   console.log('\nreport: prima esecuzione dopo un caricamento / ripetuta, ms p50 (p95)\n');
   console.table(rows);
-  const worst = results.filter((r) => !r.refused).sort((a, b) => b.repeat_server_p95_ms - a.repeat_server_p95_ms)[0];
-  if (worst) console.log(`ripetute misurate nel server (Server-Timing, serializzazione esclusa: per una ripetuta è la stessa già fatta), p95 più alto: ${worst.repeat_server_p95_ms} ms (${worst.report}, ${worst.profile}); p50 più alto: ${Math.max(...results.map((r) => r.repeat_server_p50_ms))} ms`);
+  const worst = results.filter((r) => !r.refused && Number.isFinite(r.repeat_server_p95_ms)).sort((a, b) => b.repeat_server_p95_ms - a.repeat_server_p95_ms)[0];
+  if (worst) console.log(`ripetute misurate nel server (Server-Timing, serializzazione esclusa: per una ripetuta è la stessa già fatta), p95 più alto: ${worst.repeat_server_p95_ms} ms (${worst.report}, ${worst.profile}); p50 più alto: ${Math.max(...results.filter((r) => Number.isFinite(r.repeat_server_p50_ms)).map((r) => r.repeat_server_p50_ms))} ms`);
 }
