@@ -4,7 +4,7 @@ import t from 'tap';
 import { AppError } from '../server/errors.ts';
 import { Scheduler, type SchedulerOptions, type Slot } from '../server/engine/scheduler.ts';
 
-const options = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({ concurrency: 1, heavyConcurrency: 1, heavyCost: Number.POSITIVE_INFINITY, heavyThreads: 1, cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, maxOvertakes: 10, ...o });
+const options = (o: Partial<SchedulerOptions> = {}): SchedulerOptions => ({ concurrency: 1, heavyConcurrency: 1, heavyCost: Number.POSITIVE_INFINITY, heavyThreads: 1, idleHeavyThreads: 1, cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, maxOvertakes: 10, ...o });
 
 /** Acquires and records the order in which slots are granted. */
 function recorder(s: Scheduler) {
@@ -141,13 +141,34 @@ t.test('configuration: defaults, variables and switches', async (t) => {
   const { loadConfig } = await import('../server/config.ts');
   const d = loadConfig({});
   t.same(d.limits, { maxExecutionTime: 15, maxMemoryUsage: 2048 * 1024 ** 2, maxResultRows: 500_000, maxRowsToGroupBy: 2_000_000, maxEstimatedRows: 1_000_000 });
-  t.same(d.scheduler, { heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 }, 'concurrency left to the transport');
+  t.same(d.scheduler, { heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), idleHeavyThreads: availableParallelism(), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 }, 'concurrency left to the transport');
   t.same(d.throttle, { windowMs: 60_000, perAddress: 1200, perPrincipal: 600, authFailures: 20 });
   const c = loadConfig({ QUERY_MAX_EXECUTION_TIME: '5', QUERY_MAX_MEMORY_MB: '512', ENGINE_CONCURRENCY: '3', QUERY_QUEUE_TIMEOUT: '2.5', RATE_LIMIT: 'false' });
   t.match(c.limits, { maxExecutionTime: 5, maxMemoryUsage: 512 * 1024 ** 2 });
   t.match(c.scheduler, { concurrency: 3, queueTimeoutMs: 2500 });
   t.equal(c.throttle, false);
   t.throws(() => loadConfig({ QUERY_MAX_EXECUTION_TIME: '0' }), /QUERY_MAX_EXECUTION_TIME/);
+});
+
+t.test('threads: a heavy query on an idle engine gets every core; on a busy one it leaves cores to cheap queries', async (t) => {
+  const s = new Scheduler(options({ concurrency: 3, heavyConcurrency: 1, heavyCost: 1000, heavyThreads: 1, idleHeavyThreads: 4, cheapThreads: 2 }));
+  const alone = await s.acquire({ principal: 'a', cost: 5000 });
+  t.same([alone.heavy, alone.threads], [true, 4], 'nothing running, nothing waiting: every core');
+  const cheap = await s.acquire({ principal: 'b', cost: 10 });
+  t.same([cheap.heavy, cheap.threads], [false, 2]);
+  alone.release();
+  const busy = await s.acquire({ principal: 'c', cost: 5000 });
+  t.same([busy.heavy, busy.threads], [true, 1], 'a cheap query is running: heavyThreads');
+  const next = s.acquire({ principal: 'd', cost: 6000 });
+  busy.release();
+  cheap.release();
+  const queued = await next;
+  t.same([queued.heavy, queued.threads], [true, 1], 'started when the cheap one was still running');
+  queued.release();
+  const lone = s.acquire({ principal: 'e', cost: 7000 });
+  t.equal((await lone).threads, 4, 'idle again');
+  (await lone).release();
+  t.same(s.stats(), { running: 0, waiting: [] });
 });
 
 t.test('heavy queries take at most heavyConcurrency slots: the others stay open to cheap queries', async (t) => {

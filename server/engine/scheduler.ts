@@ -29,6 +29,12 @@ export interface SchedulerOptions {
   heavyCost: number;
   /** Threads a heavy query may use in the engine (`max_threads`): the other cores stay free for cheap queries. */
   heavyThreads: number;
+  /**
+   * Threads of a heavy query that starts on an idle engine (nothing running, nothing waiting): every
+   * core, since nobody is there to keep one for (a national report's tables, one after the other).
+   * Queries that arrive while it runs share the cores with it.
+   */
+  idleHeavyThreads: number;
   /** Threads of a cheap query (`max_threads`): one is enough for a small scan, and several cheap queries share the cores better. */
   cheapThreads: number;
   perPrincipal: number;
@@ -39,7 +45,7 @@ export interface SchedulerOptions {
   maxOvertakes: number;
 }
 
-export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
+export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), idleHeavyThreads: availableParallelism(), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
 
 export interface Job {
   /** Who asks (principal id): the unit of fairness. */
@@ -51,8 +57,9 @@ export interface Job {
 }
 
 export interface Slot {
-  /** A heavy query: it runs with at most `heavyThreads` engine threads (a cheap one with `cheapThreads`). */
   readonly heavy: boolean;
+  /** Engine threads the query may use (`max_threads`): `cheapThreads`, `heavyThreads`, or `idleHeavyThreads` on an idle engine. */
+  readonly threads: number;
   release(): void;
 }
 
@@ -143,12 +150,16 @@ export class Scheduler {
   private start(job: Job): Slot {
     const { principal } = job;
     const heavy = this.isHeavy(job);
+    // Idle: nothing running and nothing else waiting (a job started from the queue has left it already).
+    const idle = this.active === 0 && this.queue.length === 0;
+    const threads = !heavy ? this.options.cheapThreads : idle ? this.options.idleHeavyThreads : this.options.heavyThreads;
     this.active++;
     if (heavy) this.heavy++;
     this.running.set(principal, (this.running.get(principal) ?? 0) + 1);
     let released = false;
     return {
       heavy,
+      threads,
       release: () => {
         if (released) return;
         released = true;

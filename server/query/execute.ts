@@ -89,7 +89,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     const cost = await time('estimate', () => admitCost(ctx, plan, principal, ctx.engine.limits));
     const slot = await time('queue', () => ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal }));
     try {
-      return await time('engine', () => Promise.all([execute(ctx.engine, plan.main, slot.heavy), ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.heavy))]));
+      return await time('engine', () => Promise.all([execute(ctx.engine, plan.main, slot.threads), ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.threads))]));
     } finally {
       slot.release();
     }
@@ -160,11 +160,11 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   };
 }
 
-async function execute(engine: Engine, plan: AggregatePlan, heavy: boolean): Promise<RawRow[]> {
+async function execute(engine: Engine, plan: AggregatePlan, threads: number): Promise<RawRow[]> {
   // Ask for one row more than the limit to know whether the answer was cut.
   const compiled = compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table);
   try {
-    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true, maxThreads: heavy ? engine.scheduler.options.heavyThreads : engine.scheduler.options.cheapThreads });
+    return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true, maxThreads: threads });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
     const missing = missingTableError(err, plan.cube, plan.table);
