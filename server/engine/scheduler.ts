@@ -45,7 +45,7 @@ export interface SchedulerOptions {
   maxOvertakes: number;
 }
 
-export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), idleHeavyThreads: availableParallelism(), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 30_000, maxOvertakes: 10 };
+export const DEFAULT_SCHEDULER: SchedulerOptions = { concurrency: 3, heavyConcurrency: 1, heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), idleHeavyThreads: availableParallelism(), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, maxOvertakes: 10 };
 
 export interface Job {
   /** Who asks (principal id): the unit of fairness. */
