@@ -167,7 +167,17 @@ t.test('threads: a heavy query on an idle engine gets every core; on a busy one 
   queued.release();
   const lone = s.acquire({ principal: 'e', cost: 7000 });
   t.equal((await lone).threads, 4, 'idle again');
+  // A report's tables: heavy queries waiting for the one heavy slot each get every core in turn.
+  const second = s.acquire({ principal: 'e', cost: 7001 });
+  const third = s.acquire({ principal: 'f', cost: 7002 });
   (await lone).release();
+  t.equal((await second).threads, 4, 'the next heavy one: only heavy queries wait, none could run beside it');
+  const cheapWaiting = s.acquire({ principal: 'g', cost: 1 });
+  t.equal((await cheapWaiting).threads, 2, 'a cheap query runs beside it at once');
+  (await second).release();
+  t.equal((await third).threads, 1, 'a cheap query is running: heavyThreads');
+  (await third).release();
+  (await cheapWaiting).release();
   t.same(s.stats(), { running: 0, waiting: [] });
 });
 

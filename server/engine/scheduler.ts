@@ -30,9 +30,9 @@ export interface SchedulerOptions {
   /** Threads a heavy query may use in the engine (`max_threads`): the other cores stay free for cheap queries. */
   heavyThreads: number;
   /**
-   * Threads of a heavy query that starts on an idle engine (nothing running, nothing waiting): every
-   * core, since nobody is there to keep one for (a national report's tables, one after the other).
-   * Queries that arrive while it runs share the cores with it.
+   * Threads of a heavy query that starts on an idle engine (nothing running, nothing waiting that
+   * could run beside it): every core, since nobody is there to keep one for (a national report's
+   * tables, one after the other). Queries that arrive while it runs share the cores with it.
    */
   idleHeavyThreads: number;
   /** Threads of a cheap query (`max_threads`): one is enough for a small scan, and several cheap queries share the cores better. */
@@ -150,8 +150,9 @@ export class Scheduler {
   private start(job: Job): Slot {
     const { principal } = job;
     const heavy = this.isHeavy(job);
-    // Idle: nothing running and nothing else waiting (a job started from the queue has left it already).
-    const idle = this.active === 0 && this.queue.length === 0;
+    // Idle: nothing running, and nothing waiting that could run beside it (a cheap query, or another heavy one
+    // within heavyConcurrency); heavy queries waiting for this one's slot (a report's other tables) do not count.
+    const idle = this.active === 0 && !this.queue.some((w) => w.job !== job && (!this.isHeavy(w.job) || this.heavy + 1 < this.options.heavyConcurrency));
     const threads = !heavy ? this.options.cheapThreads : idle ? this.options.idleHeavyThreads : this.options.heavyThreads;
     this.active++;
     if (heavy) this.heavy++;
