@@ -140,7 +140,7 @@ t.test('run() releases the slot when the work fails', async (t) => {
 t.test('configuration: defaults, variables and switches', async (t) => {
   const { loadConfig } = await import('../server/config.ts');
   const d = loadConfig({});
-  t.same(d.limits, { maxExecutionTime: 15, maxMemoryUsage: 2048 * 1024 ** 2, maxResultRows: 500_000, maxRowsToGroupBy: 2_000_000, maxEstimatedRows: 1_000_000 });
+  t.same(d.limits, { maxExecutionTime: 60, maxMemoryUsage: 2048 * 1024 ** 2, maxResultRows: 500_000, maxRowsToGroupBy: 2_000_000, maxEstimatedRows: 1_000_000 });
   t.same(d.scheduler, { heavyCost: 500_000, heavyThreads: Math.max(1, availableParallelism() - 1), idleHeavyThreads: availableParallelism(), cheapThreads: 1, perPrincipal: 2, maxQueue: 100, maxQueuedPerPrincipal: 20, queueTimeoutMs: 60_000, maxOvertakes: 10 }, 'concurrency left to the transport');
   t.same(d.throttle, { windowMs: 60_000, perAddress: 1200, perPrincipal: 600, authFailures: 20 });
   const c = loadConfig({ QUERY_MAX_EXECUTION_TIME: '5', QUERY_MAX_MEMORY_MB: '512', ENGINE_CONCURRENCY: '3', QUERY_QUEUE_TIMEOUT: '2.5', RATE_LIMIT: 'false' });

@@ -21,7 +21,7 @@ export interface EngineLimits {
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
-  maxExecutionTime: 15,
+  maxExecutionTime: 60,
   maxMemoryUsage: 2 * 1024 ** 3,
   maxResultRows: 500_000,
   maxRowsToGroupBy: 2_000_000,
