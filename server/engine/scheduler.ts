@@ -152,7 +152,8 @@ export class Scheduler {
     const heavy = this.isHeavy(job);
     // Idle: nothing running, and nothing waiting that could run beside it (a cheap query, or another heavy one
     // within heavyConcurrency); heavy queries waiting for this one's slot (a report's other tables) do not count.
-    const idle = this.active === 0 && !this.queue.some((w) => w.job !== job && (!this.isHeavy(w.job) || this.heavy + 1 < this.options.heavyConcurrency));
+    // A job starting here is never in the queue: it started at once, or dispatch took it out first.
+    const idle = this.active === 0 && !this.queue.some((w) => !this.isHeavy(w.job) || this.heavy + 1 < this.options.heavyConcurrency);
     const threads = !heavy ? this.options.cheapThreads : idle ? this.options.idleHeavyThreads : this.options.heavyThreads;
     this.active++;
     if (heavy) this.heavy++;

@@ -174,14 +174,18 @@ function countPlan(cube: string, table: string, measures: PlanMeasure[]): Aggreg
 
 async function count(ctx: QueryContext, plan: AggregatePlan): Promise<Record<string, number>> {
   const [row] = await countRows(ctx, plan);
-  return Object.fromEntries(plan.measures.map((m) => [m.name, Number(row?.[MEASURE_ALIAS(m.name)] ?? 0)]));
+  return countsOf(plan, row);
 }
 
 /** Counts of a per-scope scan, by the scope's key. */
 async function countGroups(ctx: QueryContext, plan: AggregatePlan): Promise<Map<string, Record<string, number>>> {
   const rows = await countRows(ctx, plan);
-  return new Map(rows.map((row) => [String(row[DIMENSION_ALIAS(SCOPE_GROUP)]), Object.fromEntries(plan.measures.map((m) => [m.name, Number(row[MEASURE_ALIAS(m.name)] ?? 0)]))]));
+  return new Map(rows.map((row) => [String(row[DIMENSION_ALIAS(SCOPE_GROUP)]), countsOf(plan, row)]));
 }
+
+/** The plan's measures of one engine row, by name (0 where the row or the value is missing). */
+const countsOf = (plan: AggregatePlan, row: Record<string, unknown> | undefined): Record<string, number> =>
+  Object.fromEntries(plan.measures.map((m) => [m.name, Number(row?.[MEASURE_ALIAS(m.name)] ?? 0)]));
 
 async function countRows(ctx: QueryContext, plan: AggregatePlan): Promise<Record<string, unknown>[]> {
   const { sql, params } = compileAggregate(plan, ctx.engine.table);
