@@ -10,7 +10,8 @@
  * `--only load` prepares the reference data only (no demo rows, no HTTP app).
  * The report benchmark (bench/reports.ts, also with `--only reports`): every
  * report for each profile level, first run after a load (empty result cache,
- * `--rounds` times) and repeated (`--runs` times a round).
+ * `--rounds` times) and repeated (`--runs` times a round); the local profiles take Lazio's busiest ATS, comune
+ * and Comune ente (`--places busiest`, the worst local case) or the median ones (`--places median`, a typical user).
  * `--only concurrency` (bench/concurrency.ts): what the engine runs at once,
  * then 50 clients for 60 s through the API (`--clients`, `--seconds`).
  * `--only forms` (bench/forms.ts): the two SQL forms of protected queries
@@ -47,6 +48,7 @@ const { values: args } = parseArgs({
     cache: { type: 'boolean', default: false },
     'think-ms': { type: 'string', default: '0' },
     profiles: { type: 'string' },
+    places: { type: 'string', default: 'busiest' },
   },
 });
 const loadRows = Number(args['load-rows']);
@@ -55,8 +57,8 @@ const rows = Number(args.rows);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || (only !== undefined && !['queries', 'reports', 'load', 'concurrency', 'forms'].includes(only))) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency|forms] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente]');
+if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || !['busiest', 'median'].includes(args.places!) || (only !== undefined && !['queries', 'reports', 'load', 'concurrency', 'forms'].includes(only))) {
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency|forms] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente] [--places busiest|median]');
   process.exit(2);
 }
 
@@ -74,7 +76,7 @@ if (results.length) {
   console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
 }
 
-const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, profiles: args.profiles?.split(','), log: (l) => console.log(l) }) : [];
+const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, profiles: args.profiles?.split(','), places: args.places as 'busiest' | 'median', log: (l) => console.log(l) }) : [];
 if (reports.length) printReports(reports);
 
 let concurrency: ConcurrencyResult | undefined;
