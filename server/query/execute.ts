@@ -4,7 +4,7 @@
  * format what it returns.
  */
 import type { Engine } from '../engine/client.ts';
-import { cachedAnswer, engineRowsKey, type ResultCache } from './cache.ts';
+import { answerKey, cachedAnswer, engineRowsKey, type ResultCache } from './cache.ts';
 import { limitError } from '../engine/limits.ts';
 import { missingTableError } from './engine-errors.ts';
 import { AppError } from '../errors.ts';
@@ -12,11 +12,12 @@ import type { Cube, Disclosure, Model } from '../model/types.ts';
 import type { Directory } from '../security/directory.ts';
 import type { Principal } from '../security/principal.ts';
 import { isPerturbed, perturbationInfo } from '../security/disclosure.ts';
-import { applyDisclosure, appliesRule, secure } from '../security/gate.ts';
-import { admitCost, schedulingCost } from './cost.ts';
-import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS } from './compile.ts';
+import { applyDisclosure, appliesRule, secure, type SecuredPlan } from '../security/gate.ts';
+import { admitCost, schedulingCost, type CostEstimate } from './cost.ts';
+import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS, type CompiledQuery } from './compile.ts';
+import { compileSharedScan, scanSignature, type SharedScan } from './shared-scan.ts';
 import type { LabelCache } from './labels.ts';
-import type { AggregatePlan, PlanDimension } from '../plan/plan.ts';
+import type { AggregatePlan, PlanDimension, PlanOrder } from '../plan/plan.ts';
 import type { QueryPlan } from '../plan/plan.ts';
 import { declaredKeys, findDimension } from '../plan/predicates.ts';
 import { planQuery } from './planner.ts';
@@ -56,15 +57,24 @@ export interface QueryContext {
   sharedRows?: ResultCache;
   /** Work of the warm-up, which yields to users' requests. */
   background?: boolean;
+  /** false: the queries of `runQueries` run one engine query each, none shared (default: shared where their plans allow). */
+  shareScans?: boolean;
 }
 
 type RawRow = Record<string, unknown>;
 
-/**
- * `signal`: aborted when the caller has gone away, so a query still waiting its turn is never run.
- * `timing`: where the time went (cache, estimate, queue, engine), for the Server-Timing header.
- */
-export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: { signal?: AbortSignal; timing?: Timing } = {}): Promise<QueryResult> {
+/** A query planned and secured, with how its answer is ordered and paged: what `runPrepared` runs. */
+interface PreparedQuery {
+  readonly cubeName: string;
+  readonly spec: QuerySpec;
+  readonly secured: SecuredPlan;
+  readonly rule: Disclosure | undefined;
+  readonly plan: QueryPlan;
+  readonly latePaging: boolean;
+  readonly lateOrder: readonly PlanOrder[] | null;
+}
+
+function prepareQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal): PreparedQuery {
   const secured = secure(planQuery(ctx.model, cubeName, spec), principal, ctx);
   const rule = appliesRule(secured.disclosure) ? secured.disclosure.rule : undefined;
   // A protected answer is ordered by its published figures and paged after perturbation (a page never shows where cells were left out).
@@ -75,11 +85,68 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
     ...secured,
     main: rule ? { ...secured.main, order: secured.main.order.filter((o) => isDimension(o.by)), limit: undefined, offset: undefined } : latePaging ? { ...secured.main, limit: undefined, offset: undefined } : secured.main,
   };
+  return { cubeName, spec, secured, rule, plan, latePaging, lateOrder };
+}
+
+interface RunOptions {
+  /** Aborted when the caller has gone away, so a query still waiting its turn is never run. */
+  signal?: AbortSignal;
+  /** Where the time went (cache, estimate, queue, engine), for the Server-Timing header. */
+  timing?: Timing;
+  /** The main plan's engine rows from a scan shared with other plans (`runQueries`), instead of a query of its own. */
+  sharedScan?: (cost: CostEstimate, timing: Timing) => Promise<RawRow[]>;
+}
+
+export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: Omit<RunOptions, 'sharedScan'> = {}): Promise<QueryResult> {
+  return runPrepared(ctx, prepareQuery(ctx, cubeName, spec, principal), principal, opts);
+}
+
+/**
+ * Several queries of one caller on one cube, answered as `runQuery` answers each (same figures, same
+ * cache entries), with the engine work of those that read the same rows shared: the ones not already
+ * kept whose secured plans have the same table, filters and scope run as one engine query
+ * (./shared-scan.ts). Each is still admitted by its own cost estimate and protected on its own.
+ */
+export async function runQueries(ctx: QueryContext, cubeName: string, specs: readonly QuerySpec[], principal: Principal): Promise<QueryResult[]> {
+  const prepared = specs.map((spec) => prepareQuery(ctx, cubeName, spec, principal));
+  const scans = new Map<number, (cost: CostEstimate, timing: Timing) => Promise<RawRow[]>>();
+  const groups = new Map<string, number[]>();
+  for (const [i, p] of prepared.entries()) {
+    if (ctx.shareScans === false) break;
+    // Benchmark plans keep their own path: their engine rows are shared between callers (`sharedRows`).
+    if (!p.rule || p.secured.disclosure.territory) continue;
+    const signature = scanSignature(p.plan.main);
+    if (signature === undefined || (ctx.cache && ctx.cache.has(await answerKey(ctx, p.plan)))) continue;
+    groups.set(signature, [...(groups.get(signature) ?? []), i]);
+  }
+  for (const members of groups.values()) {
+    const scan = compileSharedScan(members.map((i) => prepared[i].plan.main), ctx.engine.table);
+    if (!scan) continue;
+    let rows: Promise<RawRow[][]> | undefined;
+    members.forEach((i, k) => {
+      // The first member to need its rows runs the scan for all, at the cost of all of them.
+      scans.set(i, (cost, timing) => (rows ??= runSharedScan(ctx, scan, members.length, cost, principal, timing)).then((r) => r[k]));
+    });
+  }
+  return Promise.all(prepared.map((p, i) => runPrepared(ctx, p, principal, { sharedScan: scans.get(i) })));
+}
+
+async function runSharedScan(ctx: QueryContext, scan: SharedScan, plans: number, cost: CostEstimate, principal: Principal, timing: Timing): Promise<RawRow[][]> {
+  const slot = await timing.time('queue', () => ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost) * plans }));
+  try {
+    return scan.split(await timing.time('engine', () => executeCompiled(ctx.engine, scan.compiled, undefined, slot.threads)));
+  } finally {
+    slot.release();
+  }
+}
+
+async function runPrepared(ctx: QueryContext, prepared: PreparedQuery, principal: Principal, opts: RunOptions): Promise<QueryResult> {
+  const { cubeName, spec, secured, rule, plan, latePaging, lateOrder } = prepared;
   // A cached computation may be shared by identical requests in flight: one client hanging up does not cancel it.
   const timing = opts.timing ?? new Timing();
   if (ctx.cache) {
     let computed = false;
-    const answer = await cachedAnswer(ctx, plan, () => ((computed = true), runQuery({ ...ctx, cache: undefined, sharedRows: ctx.cache }, cubeName, spec, principal, { timing })));
+    const answer = await cachedAnswer(ctx, plan, () => ((computed = true), runPrepared({ ...ctx, cache: undefined, sharedRows: ctx.cache }, prepared, principal, { timing, sharedScan: opts.sharedScan })));
     timing.note('cache', computed ? 'miss' : 'hit');
     return answer;
   }
@@ -87,9 +154,12 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
   const engineRows = async (): Promise<RawRow[][]> => {
     // Refused before it runs when too large; then it waits its turn in the scheduler, cheapest first.
     const cost = await time('estimate', () => admitCost(ctx, plan, principal, ctx.engine.limits));
+    // A shared scan waits for its own turn; the cross-cube denominators (small) then take a slot of their own.
+    const shared = opts.sharedScan && (await opts.sharedScan(cost, timing));
+    if (shared && !plan.crossRatios.length) return [shared];
     const slot = await time('queue', () => ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost), signal: opts.signal }));
     try {
-      return await time('engine', () => Promise.all([execute(ctx.engine, plan.main, slot.threads), ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.threads))]));
+      return await time('engine', () => Promise.all([shared ?? execute(ctx.engine, plan.main, slot.threads), ...plan.crossRatios.map((r) => execute(ctx.engine, r.plan, slot.threads))]));
     } finally {
       slot.release();
     }
@@ -162,12 +232,16 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
 
 async function execute(engine: Engine, plan: AggregatePlan, threads: number): Promise<RawRow[]> {
   // Ask for one row more than the limit to know whether the answer was cut.
-  const compiled = compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table);
+  return executeCompiled(engine, compileAggregate(plan.limit !== undefined ? { ...plan, limit: plan.limit + 1 } : plan, engine.table), plan, threads);
+}
+
+/** `plan`: the one plan the query answers, for the message when its table is missing. */
+async function executeCompiled(engine: Engine, compiled: CompiledQuery, plan: AggregatePlan | undefined, threads: number): Promise<RawRow[]> {
   try {
     return await engine.query<RawRow>(compiled.sql, compiled.params, { limited: true, maxThreads: threads });
   } catch (err) {
     const message = (err as Error).message.split('\n')[0];
-    const missing = missingTableError(err, plan.cube, plan.table);
+    const missing = plan && missingTableError(err, plan.cube, plan.table);
     if (missing) throw missing;
     const limit = limitError(err, engine.limits);
     if (limit) throw limit;
