@@ -93,8 +93,8 @@ interface RunOptions {
   signal?: AbortSignal;
   /** Where the time went (cache, estimate, queue, engine), for the Server-Timing header. */
   timing?: Timing;
-  /** The main plan's engine rows from a scan shared with other plans (`runQueries`), instead of a query of its own. */
-  sharedScan?: (cost: CostEstimate, timing: Timing) => Promise<RawRow[]>;
+  /** The main plan's engine rows from a scan shared with other plans (`runQueries`); undefined: the plan runs its own query. */
+  sharedScan?: (cost: CostEstimate, timing: Timing) => Promise<RawRow[] | undefined>;
 }
 
 export async function runQuery(ctx: QueryContext, cubeName: string, spec: QuerySpec, principal: Principal, opts: Omit<RunOptions, 'sharedScan'> = {}): Promise<QueryResult> {
@@ -109,7 +109,7 @@ export async function runQuery(ctx: QueryContext, cubeName: string, spec: QueryS
  */
 export async function runQueries(ctx: QueryContext, cubeName: string, specs: readonly QuerySpec[], principal: Principal): Promise<QueryResult[]> {
   const prepared = specs.map((spec) => prepareQuery(ctx, cubeName, spec, principal));
-  const scans = new Map<number, (cost: CostEstimate, timing: Timing) => Promise<RawRow[]>>();
+  const scans = new Map<number, NonNullable<RunOptions['sharedScan']>>();
   const groups = new Map<string, number[]>();
   for (const [i, p] of prepared.entries()) {
     if (ctx.shareScans === false) break;
@@ -122,19 +122,27 @@ export async function runQueries(ctx: QueryContext, cubeName: string, specs: rea
   for (const members of groups.values()) {
     const scan = compileSharedScan(members.map((i) => prepared[i].plan.main), ctx.engine.table);
     if (!scan) continue;
-    let rows: Promise<RawRow[][]> | undefined;
+    let rows: Promise<RawRow[][] | undefined> | undefined;
     members.forEach((i, k) => {
       // The first member to need its rows runs the scan for all, at the cost of all of them.
-      scans.set(i, (cost, timing) => (rows ??= runSharedScan(ctx, scan, members.length, cost, principal, timing)).then((r) => r[k]));
+      scans.set(i, (cost, timing) => (rows ??= runSharedScan(ctx, scan, members.length, cost, principal, timing)).then((r) => r?.[k]));
     });
   }
   return Promise.all(prepared.map((p, i) => runPrepared(ctx, p, principal, { sharedScan: scans.get(i) })));
 }
 
-async function runSharedScan(ctx: QueryContext, scan: SharedScan, plans: number, cost: CostEstimate, principal: Principal, timing: Timing): Promise<RawRow[][]> {
+/**
+ * The shared scan's rows for each plan; undefined when the combined query is over the engine's limits
+ * (its grouping sets together need more memory or groups than any one of them): then each plan runs
+ * its own query, as it would without sharing.
+ */
+async function runSharedScan(ctx: QueryContext, scan: SharedScan, plans: number, cost: CostEstimate, principal: Principal, timing: Timing): Promise<RawRow[][] | undefined> {
   const slot = await timing.time('queue', () => ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost) * plans }));
   try {
     return scan.split(await timing.time('engine', () => executeCompiled(ctx.engine, scan.compiled, undefined, slot.threads)));
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'QUERY_TOO_LARGE') return undefined;
+    throw err;
   } finally {
     slot.release();
   }
