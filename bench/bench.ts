@@ -12,7 +12,8 @@
  * report for each profile level, first run after a load (empty result cache,
  * `--rounds` times) and repeated (`--runs` times a round); the local profiles take Lazio's busiest ATS, comune
  * and Comune ente (`--places busiest`, the worst local case) or the median ones (`--places median`, a typical user);
- * `--shared-scans off` runs every table of a report as a query of its own (to measure what sharing saves).
+ * `--shared-scans off` runs every table of a report as a query of its own (to measure what sharing saves);
+ * `all` shares at every scope size, `default` up to SHARED_SCAN_MAX_ROWS as the server does.
  * `--only concurrency` (bench/concurrency.ts): what the engine runs at once,
  * then 50 clients for 60 s through the API (`--clients`, `--seconds`).
  * `--only forms` (bench/forms.ts): the two SQL forms of protected queries
@@ -50,7 +51,7 @@ const { values: args } = parseArgs({
     'think-ms': { type: 'string', default: '0' },
     profiles: { type: 'string' },
     places: { type: 'string', default: 'busiest' },
-    'shared-scans': { type: 'string', default: 'on' },
+    'shared-scans': { type: 'string', default: 'default' },
   },
 });
 const loadRows = Number(args['load-rows']);
@@ -59,8 +60,8 @@ const rows = Number(args.rows);
 const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
-if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || !['busiest', 'median'].includes(args.places!) || !['on', 'off'].includes(args['shared-scans']!) || (only !== undefined && !['queries', 'reports', 'load', 'concurrency', 'forms'].includes(only))) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency|forms] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente] [--places busiest|median] [--shared-scans on|off]');
+if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || !['busiest', 'median'].includes(args.places!) || !['default', 'off', 'all'].includes(args['shared-scans']!) || (only !== undefined && !['queries', 'reports', 'load', 'concurrency', 'forms'].includes(only))) {
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency|forms] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente] [--places busiest|median] [--shared-scans default|off|all]');
   process.exit(2);
 }
 
@@ -78,7 +79,7 @@ if (results.length) {
   console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
 }
 
-const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, profiles: args.profiles?.split(','), places: args.places as 'busiest' | 'median', shareScans: args['shared-scans'] === 'on', log: (l) => console.log(l) }) : [];
+const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, profiles: args.profiles?.split(','), places: args.places as 'busiest' | 'median', sharedScanMaxRows: { default: undefined, off: 0, all: Infinity }[args['shared-scans'] as 'default' | 'off' | 'all'], log: (l) => console.log(l) }) : [];
 if (reports.length) printReports(reports);
 
 let concurrency: ConcurrencyResult | undefined;

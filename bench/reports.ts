@@ -49,7 +49,7 @@ type Places = { regione: string; ats: string; comune: string; ente: string };
  * `places`: 'busiest' (default) takes the Regione's ATS with most rows, its comune and Comune ente with most rows: the
  * worst local case; 'median' takes the ones at the median of those counts, the typical local user.
  */
-export async function benchReports(engine: Engine, opts: { rounds: number; repeats: number; profiles?: readonly string[]; places?: 'busiest' | 'median'; shareScans?: boolean; log: (line: string) => void }): Promise<ReportBenchResult[]> {
+export async function benchReports(engine: Engine, opts: { rounds: number; repeats: number; profiles?: readonly string[]; places?: 'busiest' | 'median'; sharedScanMaxRows?: number; log: (line: string) => void }): Promise<ReportBenchResult[]> {
   const model = loadModel({ dir: resolve('cubes') });
   const reports = loadReports(resolve('cubes/reports'), model);
   const P = engine.table('prestazioni');
@@ -76,7 +76,7 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
   let cache!: ResultCache;
   const fresh = async () => {
     cache = new ResultCache();
-    context = { ...(await createQueryContext(engine, model, { cache })), shareScans: opts.shareScans ?? true };
+    context = { ...(await createQueryContext(engine, model, { cache })), sharedScanMaxRows: opts.sharedScanMaxRows };
   };
   await fresh();
   const secret = randomBytes(32).toString('base64url');

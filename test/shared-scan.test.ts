@@ -35,7 +35,7 @@ const engine: Engine = {
   },
 };
 const shared = await createQueryContext(engine, model, { cellKeySecret: 'shared-scan-test' });
-const separate = { ...shared, shareScans: false };
+const separate = { ...shared, sharedScanMaxRows: 0 };
 const P = real.table('prestazioni');
 const [{ ats, regione }] = await real.query<{ ats: string; regione: string }>(`SELECT ats, any(regione) regione FROM ${P} GROUP BY ats ORDER BY count() DESC, ats LIMIT 1`);
 const [{ comune }] = await real.query<{ comune: string }>(`SELECT comune FROM ${P} WHERE ats = {ats:String} GROUP BY comune ORDER BY count() DESC, comune LIMIT 1`, { ats });
@@ -121,4 +121,8 @@ t.test('the national Quadro Nazionale asks the engine twice: its indicators, and
   t.equal(report.tables.length, 5);
   t.equal(await protectedQueries(separate), 1 + report.tables.length, 'alone: one query for the indicators and one per table');
   t.equal(await protectedQueries(shared), 2, 'shared: the indicators (distinct comuni) alone, the tables in one query');
+  // Over a bound smaller than the national scope (every row), each table runs alone again.
+  const [{ n }] = await real.query<{ n: string }>(`SELECT count() n FROM ${P}`);
+  t.equal(await protectedQueries({ ...shared, sharedScanMaxRows: Number(n) - 1 }), 1 + report.tables.length, 'a scope over the bound: one query per table');
+  t.equal(await protectedQueries({ ...shared, sharedScanMaxRows: Number(n) }), 2, 'a scope at the bound: shared');
 });

@@ -15,7 +15,7 @@ import { isPerturbed, perturbationInfo } from '../security/disclosure.ts';
 import { applyDisclosure, appliesRule, secure, type SecuredPlan } from '../security/gate.ts';
 import { admitCost, schedulingCost, type CostEstimate } from './cost.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS, type CompiledQuery } from './compile.ts';
-import { compileSharedScan, scanSignature, type SharedScan } from './shared-scan.ts';
+import { compileSharedScan, scanSignature, SHARED_SCAN_MAX_ROWS, type SharedScan } from './shared-scan.ts';
 import type { LabelCache } from './labels.ts';
 import type { AggregatePlan, PlanDimension, PlanOrder } from '../plan/plan.ts';
 import type { QueryPlan } from '../plan/plan.ts';
@@ -57,8 +57,11 @@ export interface QueryContext {
   sharedRows?: ResultCache;
   /** Work of the warm-up, which yields to users' requests. */
   background?: boolean;
-  /** false: the queries of `runQueries` run one engine query each, none shared (default: shared where their plans allow). */
-  shareScans?: boolean;
+  /**
+   * `runQueries` shares a scan only when the caller's scope holds at most this many fact rows
+   * (default SHARED_SCAN_MAX_ROWS; 0: never, every query runs alone).
+   */
+  sharedScanMaxRows?: number;
 }
 
 type RawRow = Record<string, unknown>;
@@ -112,7 +115,7 @@ export async function runQueries(ctx: QueryContext, cubeName: string, specs: rea
   const scans = new Map<number, NonNullable<RunOptions['sharedScan']>>();
   const groups = new Map<string, number[]>();
   for (const [i, p] of prepared.entries()) {
-    if (ctx.shareScans === false) break;
+    if (ctx.sharedScanMaxRows === 0) break;
     // Benchmark plans keep their own path: their engine rows are shared between callers (`sharedRows`).
     if (!p.rule || p.secured.disclosure.territory) continue;
     const signature = scanSignature(p.plan.main);
@@ -132,11 +135,13 @@ export async function runQueries(ctx: QueryContext, cubeName: string, specs: rea
 }
 
 /**
- * The shared scan's rows for each plan; undefined when the combined query is over the engine's limits
- * (its grouping sets together need more memory or groups than any one of them): then each plan runs
- * its own query, as it would without sharing.
+ * The shared scan's rows for each plan; undefined when the scope is too large for sharing to pay
+ * (SHARED_SCAN_MAX_ROWS) or the combined query is over the engine's limits (its grouping sets together
+ * need more memory or groups than any one of them): then each plan runs its own query, as it would
+ * without sharing.
  */
 async function runSharedScan(ctx: QueryContext, scan: SharedScan, plans: number, cost: CostEstimate, principal: Principal, timing: Timing): Promise<RawRow[][] | undefined> {
+  if (cost.scanned > (ctx.sharedScanMaxRows ?? SHARED_SCAN_MAX_ROWS)) return undefined;
   const slot = await timing.time('queue', () => ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost) * plans }));
   try {
     return scan.split(await timing.time('engine', () => executeCompiled(ctx.engine, scan.compiled, undefined, slot.threads)));
