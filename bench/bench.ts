@@ -52,6 +52,7 @@ const { values: args } = parseArgs({
     profiles: { type: 'string' },
     places: { type: 'string', default: 'busiest' },
     'shared-scans': { type: 'string', default: 'default' },
+    reports: { type: 'string' },
   },
 });
 const loadRows = Number(args['load-rows']);
@@ -61,7 +62,7 @@ const runs = Number(args.runs);
 const warmup = Number(args.warmup);
 const rounds = Number(args.rounds);
 if (!Number.isInteger(rows) || rows < 1000 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(rounds) || rounds < 1 || !Number.isInteger(loadRows) || loadRows < 1000 || !['busiest', 'median'].includes(args.places!) || !['default', 'off', 'all'].includes(args['shared-scans']!) || (only !== undefined && !['queries', 'reports', 'load', 'concurrency', 'forms'].includes(only))) {
-  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency|forms] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente] [--places busiest|median] [--shared-scans default|off|all]');
+  console.error('uso: npm run bench -- [--rows N (>= 1000)] [--runs N] [--warmup N] [--rounds N] [--out file.json] [--data-dir dir] [--load-rows N (>= 1000)] [--only queries|reports|load|concurrency|forms] [--clients N --seconds S --cache --think-ms N] [--profiles nazionale,regionale,ats,comunale,ente] [--reports nome,nome] [--places busiest|median] [--shared-scans default|off|all]');
   process.exit(2);
 }
 
@@ -79,7 +80,7 @@ if (results.length) {
   console.table(results.map((r) => ({ query: r.name, 'API med': r.api_median_ms, 'API p95': r.api_p95_ms, 'SQL med': r.raw_median_ms, 'SQL p95': r.raw_p95_ms, 'API/SQL': r.ratio })));
 }
 
-const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, profiles: args.profiles?.split(','), places: args.places as 'busiest' | 'median', sharedScanMaxRows: { default: undefined, off: 0, all: Infinity }[args['shared-scans'] as 'default' | 'off' | 'all'], log: (l) => console.log(l) }) : [];
+const reports: ReportBenchResult[] = only === undefined || only === 'reports' ? await benchReports(engine, { rounds, repeats: runs, profiles: args.profiles?.split(','), reports: args.reports?.split(','), places: args.places as 'busiest' | 'median', sharedScanMaxRows: { default: undefined, off: 0, all: Infinity }[args['shared-scans'] as 'default' | 'off' | 'all'], log: (l) => console.log(l) }) : [];
 if (reports.length) printReports(reports);
 
 let concurrency: ConcurrencyResult | undefined;

@@ -44,12 +44,12 @@ export const quantile = (xs: number[], q: number): number => {
 /** The territory a report is about when it sits below the caller's own level. */
 type Places = { regione: string; ats: string; comune: string; ente: string };
 
-/** `profiles`: only these profile levels (default all five), e.g. the local ones at 100M rows where national first runs take minutes. */
+/** `profiles`: only these profile levels (default all five), e.g. the local ones at 100M rows where national first runs take minutes; `reports`: only these reports (default all). */
 /**
  * `places`: 'busiest' (default) takes the Regione's ATS with most rows, its comune and Comune ente with most rows: the
  * worst local case; 'median' takes the ones at the median of those counts, the typical local user.
  */
-export async function benchReports(engine: Engine, opts: { rounds: number; repeats: number; profiles?: readonly string[]; places?: 'busiest' | 'median'; sharedScanMaxRows?: number; log: (line: string) => void }): Promise<ReportBenchResult[]> {
+export async function benchReports(engine: Engine, opts: { rounds: number; repeats: number; profiles?: readonly string[]; places?: 'busiest' | 'median'; reports?: readonly string[]; sharedScanMaxRows?: number; log: (line: string) => void }): Promise<ReportBenchResult[]> {
   const model = loadModel({ dir: resolve('cubes') });
   const reports = loadReports(resolve('cubes/reports'), model);
   const P = engine.table('prestazioni');
@@ -107,7 +107,7 @@ export async function benchReports(engine: Engine, opts: { rounds: number; repea
   for (const p of profiles) {
     const authorization = `Bearer ${await mintToken({ secret, profile: p.profile, scope: p.scope, subject: 'bench', expiresIn: '1d' })}`;
     for (const r of reports.values()) {
-      if (!mayOpenReport(r, p, model)) continue;
+      if (!mayOpenReport(r, p, model) || (opts.reports && !opts.reports.includes(r.name))) continue;
       const t = territorio(r.level, p);
       cases.push({ report: r.name, principal: p, authorization, body: JSON.stringify(t ? { territorio: t } : {}), first: [], repeat: [], repeatServer: [], queries: 0, refused: [] });
     }

@@ -18,11 +18,13 @@ type RawRow = Record<string, unknown>;
 /**
  * Scopes larger than this (fact rows the caller may read) do not share: the combined query keeps the
  * person sets of every plan's grouping sets in memory at once, and over a large scope that costs more
- * than reading the rows again (measured at 10M rows, national: Confronti Temporali 6.0 -> 10.7 s,
- * Confronto Enti 23.4 -> 30.4 s with sharing; the combined Quadro Nazionale spills to disk over 1 GB).
- * Small scopes, where the fixed cost of each query dominates, gain (ATS and Comune reports 0.6-0.7×).
+ * than reading the rows again. Measured (README, "Lavoro condiviso"): national at 10M rows (10M in
+ * scope) sharing is slower (Confronti Temporali 6.0 -> 10.7 s, Confronto Enti 23.4 -> 30.4 s; the
+ * combined Quadro Nazionale spills to disk over 1 GB); the busiest ATS at 100M rows (4.5M in scope)
+ * gains or breaks even (Quadro ATS 3.8 -> 2.7 s, ISEE e prestazioni 2.5 -> 1.6 s) with the process's
+ * peak memory 2.0 -> 4.6 GB; Regione, ATS and Comune reports at 10M gain (0.5-0.9×).
  */
-export const SHARED_SCAN_MAX_ROWS = 2_000_000;
+export const SHARED_SCAN_MAX_ROWS = 5_000_000;
 
 export interface SharedScan {
   readonly compiled: CompiledQuery;
