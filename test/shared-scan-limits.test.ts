@@ -7,24 +7,16 @@
 import t from 'tap';
 import { resolve } from 'node:path';
 import { createQueryContext } from '../server/context.ts';
-import type { Engine } from '../server/engine/client.ts';
 import { loadModel } from '../server/model/load.ts';
 import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { runQueries, runQuery } from '../server/query/execute.ts';
-import { preparedEngine } from './helpers/engine.ts';
+import { preparedEngine, recordingPerPerson } from './helpers/engine.ts';
 
 // By benefit code: at most 29 codes and their total; by age band and gender with totals: at most 9 x 2 + 9 + 2 + 1.
 const LIMIT = 31;
 const { engine: real, dispose } = await preparedEngine(60_000, 12, { limits: { maxRowsToGroupBy: LIMIT } });
 t.teardown(dispose);
-const perPerson: string[] = [];
-const engine: Engine = {
-  ...real,
-  query: (sql, params, opts) => {
-    if (sql.includes('`__persona`')) perPerson.push(sql);
-    return real.query(sql, params, opts);
-  },
-};
+const { engine, perPerson } = recordingPerPerson(real);
 const model = loadModel({ dir: resolve('cubes') });
 const ctx = await createQueryContext(engine, model, { cellKeySecret: 'shared-scan-limits' });
 const nazionale = { id: 'n', profile: 'nazionale' as const };

@@ -7,7 +7,6 @@
 import t from 'tap';
 import { resolve } from 'node:path';
 import { createQueryContext } from '../server/context.ts';
-import type { Engine } from '../server/engine/client.ts';
 import { loadModel } from '../server/model/load.ts';
 import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { compileAggregate } from '../server/query/compile.ts';
@@ -18,22 +17,14 @@ import { runReport, type ReportRequest } from '../server/reports/run.ts';
 import { mayOpenReport } from '../server/security/reports.ts';
 import { secure } from '../server/security/gate.ts';
 import type { Principal } from '../server/security/principal.ts';
-import { preparedEngine } from './helpers/engine.ts';
+import { preparedEngine, recordingPerPerson } from './helpers/engine.ts';
 
 const { engine: real, dispose } = await preparedEngine(60_000, 12);
 t.teardown(dispose);
 const model = loadModel({ dir: resolve('cubes') });
 const reports = loadReports(resolve('cubes/reports'), model);
 
-/** The engine with its per-person queries (the protected figures of a table or of the indicators) recorded. */
-const perPerson: string[] = [];
-const engine: Engine = {
-  ...real,
-  query: (sql, params, opts) => {
-    if (sql.includes('`__persona`')) perPerson.push(sql);
-    return real.query(sql, params, opts);
-  },
-};
+const { engine, perPerson } = recordingPerPerson(real);
 const shared = await createQueryContext(engine, model, { cellKeySecret: 'shared-scan-test' });
 const separate = { ...shared, sharedScanMaxRows: 0 };
 const P = real.table('prestazioni');

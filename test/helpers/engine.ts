@@ -97,3 +97,16 @@ async function sharedTemplate(rows: number, seed: number): Promise<string | unde
     return template;
   }
 }
+
+/** The engine with the SQL of its per-person queries (the protected figures of a table or of indicators) recorded in `perPerson`. */
+export function recordingPerPerson(real: Engine): { engine: Engine; perPerson: string[] } {
+  const perPerson: string[] = [];
+  const engine: Engine = {
+    ...real,
+    query: (sql, params, opts) => {
+      if (sql.includes('`__persona`')) perPerson.push(sql);
+      return real.query(sql, params, opts);
+    },
+  };
+  return { engine, perPerson };
+}
