@@ -13,7 +13,7 @@
  * `--rounds` times) and repeated (`--runs` times a round); the local profiles take Lazio's busiest ATS, comune
  * and Comune ente (`--places busiest`, the worst local case) or the median ones (`--places median`, a typical user);
  * `--shared-scans off` runs every table of a report as a query of its own (to measure what sharing saves);
- * `all` shares at every scope size, `default` up to SHARED_SCAN_MAX_ROWS as the server does.
+ * `all` shares at every scope size, `default` up to what the engine's memory limit allows, as the server does.
  * `--only concurrency` (bench/concurrency.ts): what the engine runs at once,
  * then 50 clients for 60 s through the API (`--clients`, `--seconds`).
  * `--only forms` (bench/forms.ts): the two SQL forms of protected queries

@@ -11,7 +11,7 @@ import { loadModel } from '../server/model/load.ts';
 import { QuerySpecSchema } from '../server/plan/spec.ts';
 import { compileAggregate } from '../server/query/compile.ts';
 import { planQuery } from '../server/query/planner.ts';
-import { compileSharedScan, scanSignature } from '../server/query/shared-scan.ts';
+import { compileSharedScan, scanSignature, SHARED_SCAN_BYTES_PER_ROW, sharedScanMaxRows } from '../server/query/shared-scan.ts';
 import { loadReports } from '../server/reports/load.ts';
 import { runReport, type ReportRequest } from '../server/reports/run.ts';
 import { mayOpenReport } from '../server/security/reports.ts';
@@ -116,4 +116,10 @@ t.test('the national Quadro Nazionale asks the engine twice: its indicators, and
   const [{ n }] = await real.query<{ n: string }>(`SELECT count() n FROM ${P}`);
   t.equal(await protectedQueries({ ...shared, sharedScanMaxRows: Number(n) - 1 }), 1 + report.tables.length, 'a scope over the bound: one query per table');
   t.equal(await protectedQueries({ ...shared, sharedScanMaxRows: Number(n) }), 2, 'a scope at the bound: shared');
+  // By default the bound follows the engine's memory limit (the memory a GROUP BY has before spilling).
+  const withMemory = (bytes: number) => ({ ...shared, engine: { ...engine, limits: { ...engine.limits, maxMemoryUsage: bytes } } });
+  t.equal(sharedScanMaxRows({ maxMemoryUsage: 2 * 1024 ** 3 }), Math.floor(1024 ** 3 / SHARED_SCAN_BYTES_PER_ROW), 'the default 2 GB: half of it at SHARED_SCAN_BYTES_PER_ROW');
+  t.equal(sharedScanMaxRows({ maxMemoryUsage: 0 }), Infinity, 'no memory limit: any scope');
+  t.equal(await protectedQueries(withMemory(2 * SHARED_SCAN_BYTES_PER_ROW * (Number(n) - 1))), 1 + report.tables.length, 'a memory limit too small for the scope: one query per table');
+  t.equal(await protectedQueries(withMemory(2 * SHARED_SCAN_BYTES_PER_ROW * Number(n))), 2, 'a memory limit enough for the scope: shared');
 });

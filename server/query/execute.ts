@@ -15,7 +15,7 @@ import { isPerturbed, perturbationInfo } from '../security/disclosure.ts';
 import { applyDisclosure, appliesRule, secure, type SecuredPlan } from '../security/gate.ts';
 import { admitCost, schedulingCost, type CostEstimate } from './cost.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, MEASURE_ALIAS, type CompiledQuery } from './compile.ts';
-import { compileSharedScan, scanSignature, SHARED_SCAN_MAX_ROWS, type SharedScan } from './shared-scan.ts';
+import { compileSharedScan, scanSignature, sharedScanMaxRows, type SharedScan } from './shared-scan.ts';
 import type { LabelCache } from './labels.ts';
 import type { AggregatePlan, PlanDimension, PlanOrder } from '../plan/plan.ts';
 import type { QueryPlan } from '../plan/plan.ts';
@@ -59,7 +59,7 @@ export interface QueryContext {
   background?: boolean;
   /**
    * `runQueries` shares a scan only when the caller's scope holds at most this many fact rows
-   * (default SHARED_SCAN_MAX_ROWS; 0: never, every query runs alone).
+   * (default: what the engine's memory limit allows, `sharedScanMaxRows`; 0: never, every query runs alone).
    */
   sharedScanMaxRows?: number;
 }
@@ -136,12 +136,12 @@ export async function runQueries(ctx: QueryContext, cubeName: string, specs: rea
 
 /**
  * The shared scan's rows for each plan; undefined when the scope is too large for sharing to pay
- * (SHARED_SCAN_MAX_ROWS) or the combined query is over the engine's limits (its grouping sets together
+ * (`sharedScanMaxRows`) or the combined query is over the engine's limits (its grouping sets together
  * need more memory or groups than any one of them): then each plan runs its own query, as it would
  * without sharing.
  */
 async function runSharedScan(ctx: QueryContext, scan: SharedScan, plans: number, cost: CostEstimate, principal: Principal, timing: Timing): Promise<RawRow[][] | undefined> {
-  if (cost.scanned > (ctx.sharedScanMaxRows ?? SHARED_SCAN_MAX_ROWS)) return undefined;
+  if (cost.scanned > (ctx.sharedScanMaxRows ?? sharedScanMaxRows(ctx.engine.limits))) return undefined;
   const slot = await timing.time('queue', () => ctx.engine.scheduler.acquire({ principal: principal.id, cost: schedulingCost(cost) * plans }));
   try {
     return scan.split(await timing.time('engine', () => executeCompiled(ctx.engine, scan.compiled, undefined, slot.threads)));

@@ -12,19 +12,26 @@
  */
 import type { AggregatePlan, ExprNode, PlanDimension } from '../plan/plan.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, type CompiledQuery } from './compile.ts';
+import type { EngineLimits } from '../engine/limits.ts';
 
 type RawRow = Record<string, unknown>;
 
 /**
- * Scopes larger than this (fact rows the caller may read) do not share: the combined query keeps the
- * person sets of every plan's grouping sets in memory at once, and over a large scope that costs more
- * than reading the rows again. Measured (README, "Lavoro condiviso"): national at 10M rows (10M in
- * scope) sharing is slower (Confronti Temporali 6.0 -> 10.7 s, Confronto Enti 23.4 -> 30.4 s; the
- * combined Quadro Nazionale spills to disk over 1 GB); the busiest ATS at 100M rows (4.5M in scope)
- * gains or breaks even (Quadro ATS 3.8 -> 2.7 s, ISEE e prestazioni 2.5 -> 1.6 s) with the process's
- * peak memory 2.0 -> 4.6 GB; Regione, ATS and Comune reports at 10M gain (0.5-0.9×).
+ * Engine memory a shared scan is taken to need per fact row in the caller's scope. The combined query
+ * keeps the person sets of every plan's grouping sets in memory at once: when that is more than the
+ * engine gives a GROUP BY before spilling to disk (half of QUERY_MAX_MEMORY_MB), it costs more than
+ * reading the rows again. Measured (README, "Scansioni condivise"): with the default 2 GB, national at
+ * 10M rows (10M in scope) and the busiest ATS at 100M rows (4.5M) are slower shared (Confronti
+ * Temporali 6.0 -> 10.7 s; Quadro ATS 4.1 -> 5.1 s), a Regione (0.8M) and an ATS (0.45M) at 10M
+ * faster (0.3-0.95×); with 12 GB the busiest ATS at 100M is faster shared (Quadro ATS 3.8 -> 2.7 s).
+ * 1,000 bytes a row puts the bound between those points: 1.07M rows with 2 GB, 6.4M with 12 GB.
  */
-export const SHARED_SCAN_MAX_ROWS = 5_000_000;
+export const SHARED_SCAN_BYTES_PER_ROW = 1000;
+
+/** The largest scope (fact rows) that shares a scan under these limits; no memory limit: any. */
+export function sharedScanMaxRows(limits: Pick<EngineLimits, 'maxMemoryUsage'>): number {
+  return limits.maxMemoryUsage > 0 ? Math.floor(limits.maxMemoryUsage / 2 / SHARED_SCAN_BYTES_PER_ROW) : Infinity;
+}
 
 export interface SharedScan {
   readonly compiled: CompiledQuery;
