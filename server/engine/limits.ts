@@ -28,15 +28,19 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxEstimatedRows: 1_000_000,
 };
 
+/** Bytes a GROUP BY may use before it goes on in temporary files instead of failing: half the memory limit (0: never spills). */
+export function groupByMemoryBeforeSpill(l: Pick<EngineLimits, 'maxMemoryUsage'>): number {
+  return Math.floor(l.maxMemoryUsage / 2);
+}
+
 /** Settings of a data-path query. */
 export function limitSettings(l: EngineLimits): Record<string, number | string> {
   return {
     max_execution_time: l.maxExecutionTime,
     timeout_overflow_mode: 'throw',
     max_memory_usage: l.maxMemoryUsage,
-    // A GROUP BY over half the memory limit goes on in temporary files instead of failing (0: never).
     // The engine does not spill GROUPING SETS (measured with chdb 3.4): totals and subtotals stay in memory.
-    max_bytes_before_external_group_by: Math.floor(l.maxMemoryUsage / 2),
+    max_bytes_before_external_group_by: groupByMemoryBeforeSpill(l),
     max_result_rows: l.maxResultRows,
     result_overflow_mode: 'throw',
     max_rows_to_group_by: l.maxRowsToGroupBy,

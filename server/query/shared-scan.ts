@@ -12,14 +12,14 @@
  */
 import type { AggregatePlan, ExprNode, PlanDimension } from '../plan/plan.ts';
 import { compileAggregate, DIMENSION_ALIAS, GROUPING_ALIAS, type CompiledQuery } from './compile.ts';
-import type { EngineLimits } from '../engine/limits.ts';
+import { groupByMemoryBeforeSpill, type EngineLimits } from '../engine/limits.ts';
 
 type RawRow = Record<string, unknown>;
 
 /**
  * Engine memory a shared scan is taken to need per fact row in the caller's scope. The combined query
  * keeps the person sets of every plan's grouping sets in memory at once: when that is more than the
- * engine gives a GROUP BY before spilling to disk (half of QUERY_MAX_MEMORY_MB), it costs more than
+ * engine gives a GROUP BY before spilling to disk (`groupByMemoryBeforeSpill`), it costs more than
  * reading the rows again. Measured (README, "Scansioni condivise"): with the default 2 GB, national at
  * 10M rows (10M in scope) and the busiest ATS at 100M rows (4.5M) are slower shared (Confronti
  * Temporali 6.0 -> 10.7 s; Quadro ATS 4.1 -> 5.1 s), a Regione (0.8M) and an ATS (0.45M) at 10M
@@ -30,7 +30,8 @@ export const SHARED_SCAN_BYTES_PER_ROW = 1000;
 
 /** The largest scope (fact rows) that shares a scan under these limits; no memory limit: any. */
 export function sharedScanMaxRows(limits: Pick<EngineLimits, 'maxMemoryUsage'>): number {
-  return limits.maxMemoryUsage > 0 ? Math.floor(limits.maxMemoryUsage / 2 / SHARED_SCAN_BYTES_PER_ROW) : Infinity;
+  const memory = groupByMemoryBeforeSpill(limits);
+  return memory > 0 ? Math.floor(memory / SHARED_SCAN_BYTES_PER_ROW) : Infinity;
 }
 
 export interface SharedScan {
